@@ -1,0 +1,84 @@
+"""Native input: one episode per JSON file, a JSON array of episodes, or JSONL (streamed).
+
+JSONL is read line by line, so memory does not grow with the number of lines. A line that is
+not an episode becomes an `InputProblem` naming the file and line; reading goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
+
+import orjson
+from pydantic import ValidationError
+
+from emrlint.model import Episode
+from emrlint.parsers.problems import InputProblem, describe_validation_error
+
+__all__ = ["episode_from_mapping", "read_json_document", "read_jsonl"]
+
+ParseResult = Episode | InputProblem
+
+
+def episode_from_mapping(data: Any, tz: dt.tzinfo) -> Episode:
+    """Validate one parsed JSON value as an episode; naive times are read in `tz`."""
+    return Episode.model_validate(data, context={"tz": tz})
+
+
+def _episode_or_problem(
+    data: Any, tz: dt.tzinfo, file: str, position: str, line: int | None
+) -> ParseResult:
+    if not isinstance(data, dict):
+        return InputProblem(file, position, f"expected a JSON object, got {_json_type(data)}",
+                            line=line)
+    episode_id = data.get("id") if isinstance(data.get("id"), str) else None
+    try:
+        return episode_from_mapping(data, tz)
+    except ValidationError as error:
+        return InputProblem(file, position, describe_validation_error(error), episode_id, line)
+
+
+def read_json_document(content: bytes, file: str, tz: dt.tzinfo) -> Iterator[ParseResult]:
+    """A whole-file JSON value: one episode object or an array of them."""
+    try:
+        data = orjson.loads(content)
+    except orjson.JSONDecodeError as error:
+        line = _line_of(content, error.pos)
+        yield InputProblem(file, f"line {line}", f"invalid JSON: {error.msg}", line=line)
+        return
+    if isinstance(data, list):
+        for index, item in enumerate(data):
+            yield _episode_or_problem(item, tz, file, f"item [{index}]", None)
+    else:
+        yield _episode_or_problem(data, tz, file, "whole file", None)
+
+
+def read_jsonl(lines: Iterable[bytes], file: str, tz: dt.tzinfo) -> Iterator[ParseResult]:
+    """One episode per line; blank lines are skipped, every other line gives one result."""
+    for number, raw in enumerate(lines, start=1):
+        text = raw.strip()
+        if not text:
+            continue
+        if number == 1 and text.startswith(b"\xef\xbb\xbf"):
+            text = text[3:]
+        try:
+            data = orjson.loads(text)
+        except orjson.JSONDecodeError as error:
+            yield InputProblem(file, f"line {number}",
+                               f"invalid JSON (column {error.colno}): {error.msg}", line=number)
+            continue
+        yield _episode_or_problem(data, tz, file, f"line {number}", number)
+
+
+def iter_lines(stream: BinaryIO) -> Iterator[bytes]:
+    yield from stream
+
+
+def _line_of(content: bytes, pos: int) -> int:
+    return content.count(b"\n", 0, max(pos, 0)) + 1
+
+
+def _json_type(value: Any) -> str:
+    return {list: "an array", str: "a string", int: "a number", float: "a number",
+            bool: "a boolean", type(None): "null"}.get(type(value), type(value).__name__)

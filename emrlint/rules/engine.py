@@ -1,0 +1,370 @@
+"""Evaluate compiled rules on one episode: one Outcome per (rule, subject).
+
+`evaluate_episode` is a pure function of (rules, episode, settings): no clock (the caller gives
+`as_of`), no I/O, no globals. An error inside a rule becomes that rule's INDETERMINATE outcome
+with the reason, never a PASS; a rule past its time budget likewise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from emrlint.model import CareRole, Episode
+from emrlint.outcomes import Evidence, FoundItem, Outcome, Severity, Status, Subject
+from emrlint.rules import plans as p
+from emrlint.rules.compiler import CompiledRule, MessagePlan, RequirementPlan
+from emrlint.rules.stay import stay_days, stay_weeks
+from emrlint.rules.values import Missing, Range, format_value
+from emrlint.rules.workdays import WorkdayCalendar
+
+__all__ = ["RuleSet", "RunSettings", "RuleStats", "evaluate_episode", "evaluate_rule"]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    as_of: dt.datetime
+    tz: dt.tzinfo
+    params: dict[str, Any]
+    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    budget_seconds: float | None = 2.0
+
+
+@dataclass
+class RuleStats:
+    """Per-rule evaluation counts and time, for `--stats`. Owned by the caller."""
+
+    calls: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, rule_id: str, seconds: float) -> None:
+        self.calls[rule_id] = self.calls.get(rule_id, 0) + 1
+        self.seconds[rule_id] = self.seconds.get(rule_id, 0.0) + seconds
+
+    def slowest(self, count: int = 10) -> list[tuple[str, float, int]]:
+        ranked = sorted(self.seconds.items(), key=lambda item: -item[1])[:count]
+        return [(rule_id, seconds, self.calls[rule_id]) for rule_id, seconds in ranked]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Rules grouped by id, every version kept; the version in force is chosen per episode."""
+
+    versions: dict[str, tuple[CompiledRule, ...]]
+
+    @classmethod
+    def of(cls, rules: Iterable[CompiledRule]) -> RuleSet:
+        grouped: dict[str, list[CompiledRule]] = {}
+        for rule in rules:
+            grouped.setdefault(rule.id, []).append(rule)
+        return cls({rule_id: tuple(sorted(group, key=lambda r: r.version))
+                    for rule_id, group in grouped.items()})
+
+    def __len__(self) -> int:
+        return len(self.versions)
+
+    def in_force(self, rule_id: str, day: dt.date) -> CompiledRule | None:
+        for rule in reversed(self.versions[rule_id]):
+            if rule.valid_from is not None and day < rule.valid_from:
+                continue
+            if rule.valid_to is not None and day >= rule.valid_to:
+                continue
+            return rule
+        return None
+
+    def latest(self) -> list[CompiledRule]:
+        return [group[-1] for group in self.versions.values()]
+
+
+def evaluate_episode(
+    rules: RuleSet,
+    episode: Episode,
+    settings: RunSettings,
+    calendar: WorkdayCalendar,
+    stats: RuleStats | None = None,
+) -> list[Outcome]:
+    """Every applicable rule on one episode, in rule-id order."""
+    admitted = episode.admitted_at
+    admitted_day = (admitted.astimezone(settings.tz).date()
+                    if isinstance(admitted, dt.datetime) else admitted)
+    cache: dict[str, Any] = {}
+    outcomes: list[Outcome] = []
+    for rule_id in sorted(rules.versions):
+        rule = rules.in_force(rule_id, admitted_day)
+        if rule is None:
+            latest = rules.versions[rule_id][-1]
+            outcomes.append(_outcome(latest, episode, settings, Status.NA, _episode_subject(episode),
+                                     Evidence(reason="no version of this rule was in force at "
+                                              "admission"), None))
+            continue
+        started = time.perf_counter()
+        outcomes.extend(evaluate_rule(rule, episode, settings, calendar, cache))
+        if stats is not None:
+            stats.add(rule_id, time.perf_counter() - started)
+    return outcomes
+
+
+def evaluate_rule(
+    rule: CompiledRule,
+    episode: Episode,
+    settings: RunSettings,
+    calendar: WorkdayCalendar,
+    cache: dict[str, Any] | None = None,
+) -> list[Outcome]:
+    ctx = p.EvalContext(
+        episode=episode,
+        as_of=settings.as_of,
+        tz=settings.tz,
+        calendar=calendar,
+        params=settings.params,
+        slots=[None] * rule.slot_count,
+        cache=cache if cache is not None else {},
+    )
+    if settings.budget_seconds is not None:
+        ctx.clock = time.perf_counter
+        ctx.budget_until = time.perf_counter() + settings.budget_seconds
+    try:
+        return _evaluate(rule, ctx, settings)
+    except p.RuleBudgetExceeded:
+        reason = f"the rule exceeded its time budget of {settings.budget_seconds}s"
+    except (ArithmeticError, TypeError, ValueError, AttributeError, KeyError, OverflowError) as e:
+        reason = f"the rule could not be evaluated: {type(e).__name__}: {e}"
+    return [_outcome(rule, episode, settings, Status.INDETERMINATE, _episode_subject(episode),
+                     Evidence(reason=reason), ctx)]
+
+
+def _evaluate(rule: CompiledRule, ctx: p.EvalContext, settings: RunSettings) -> list[Outcome]:
+    episode = ctx.episode
+    for when in rule.whens:
+        in_scope = when.evaluate(ctx)
+        if isinstance(in_scope, Missing):
+            return [_outcome(rule, episode, settings, Status.INDETERMINATE,
+                             _episode_subject(episode), Evidence(reason=in_scope.reason), ctx)]
+        if in_scope is False:
+            return [_outcome(rule, episode, settings, Status.NA, _episode_subject(episode),
+                             Evidence(reason="the episode is out of the rule's scope"), ctx)]
+    subject_spec = rule.subject
+    outcomes = []
+    for item in _subjects(subject_spec, ctx):
+        ctx.check_budget()
+        subject = _subject_of(item, subject_spec, ctx)
+        if subject_spec.slot is not None:
+            ctx.slots[subject_spec.slot] = item
+        if subject_spec.where is not None:
+            selected = subject_spec.where.evaluate(ctx)
+            if selected is False:
+                continue
+            if isinstance(selected, Missing):
+                outcomes.append(_outcome(rule, episode, settings, Status.INDETERMINATE, subject,
+                                         Evidence(reason=selected.reason), ctx))
+                continue
+        status, evidence = _judge(rule.requirement, ctx)
+        outcomes.append(_outcome(rule, episode, settings, status, subject, evidence, ctx))
+    if not outcomes:
+        reason = f"no {subject_spec.collection} in the rule's scope"
+        outcomes.append(_outcome(rule, episode, settings, Status.NA, _episode_subject(episode),
+                                 Evidence(reason=reason), ctx))
+    return outcomes
+
+
+def _subjects(spec: Any, ctx: p.EvalContext) -> Sequence[Any]:
+    if spec.collection == "episode":
+        return [ctx.episode]
+    if spec.collection == "day":
+        return stay_days(ctx)
+    if spec.collection == "week":
+        return stay_weeks(ctx)
+    items = getattr(ctx.episode, spec.list_attr)
+    if spec.event_type is not None:
+        items = [i for i in items if i.type == spec.event_type]
+    if spec.kinds is not None:
+        items = [i for i in items if i.kind in spec.kinds]
+    return items  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------- judging
+
+
+def _judge(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[Status, Evidence]:
+    if requirement.mode == "that":
+        return _judge_condition(requirement, ctx)
+    return _judge_items(requirement, ctx)
+
+
+def _judge_condition(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[Status, Evidence]:
+    value = requirement.condition.evaluate(ctx)
+    if isinstance(value, Missing):
+        return Status.INDETERMINATE, Evidence(reason=value.reason)
+    holds = value is True
+    if requirement.negate:
+        holds = not holds
+    return (Status.PASS if holds else Status.FAIL), Evidence()
+
+
+def _judge_items(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[Status, Evidence]:
+    query = requirement.query
+    amount = requirement.amount.evaluate(ctx)
+    if isinstance(amount, Missing):
+        return Status.INDETERMINATE, Evidence(searched=requirement.searched, reason=amount.reason)
+    matches = query.run(ctx)
+    if isinstance(matches, Missing):
+        return Status.INDETERMINATE, Evidence(searched=requirement.searched,
+                                              reason=matches.reason)
+    window = matches.window
+    low = len(matches.yes)
+    high = low + len(matches.maybe)
+    closed = window.is_closed(ctx.as_of) if window is not None else False
+    mode = requirement.quantity_mode
+    need = int(amount)
+    status = _status(mode, need, low, high, closed)
+    found_items = matches.yes if status != Status.PASS or mode == "at_least" else ()
+    if mode == "at_least" and status == Status.PASS:
+        found_items = matches.yes[:need]
+    found = tuple(_found(item, moment, query.label) for item, moment in found_items)
+    nearest = None
+    margin = None
+    deadline = window.deadline if window is not None else None
+    if status == Status.PASS and mode == "at_least" and deadline is not None and found_items:
+        last_moment = found_items[-1][1]
+        if last_moment is not None:
+            margin = last_moment.lo - deadline.lo
+    if status == Status.FAIL and mode == "at_least" and matches.late:
+        late_item, late_moment = matches.late[0]
+        nearest = _found(late_item, late_moment, query.label)
+        if deadline is not None:
+            margin = late_moment.lo - deadline.hi
+    reason = matches.maybe[0][1] if status == Status.INDETERMINATE and matches.maybe else None
+    evidence = Evidence(
+        window_start=window.start.lo if window is not None and window.start else None,
+        window_end=window.end.hi if window is not None and window.end else None,
+        deadline=deadline.hi if deadline is not None else None,
+        searched=requirement.searched,
+        found=found,
+        nearest=nearest,
+        margin=margin,
+        count=low,
+        required=_required_words(mode, need),
+        reason=reason,
+    )
+    return status, evidence
+
+
+def _status(mode: str, need: int, low: int, high: int, closed: bool) -> Status:
+    if mode == "at_least":
+        if low >= need:
+            return Status.PASS
+        if not closed:
+            return Status.PENDING
+        return Status.INDETERMINATE if high >= need else Status.FAIL
+    if mode == "at_most":
+        if low > need:
+            return Status.FAIL
+        if not closed:
+            return Status.PENDING
+        return Status.INDETERMINATE if high > need else Status.PASS
+    if low > need:
+        return Status.FAIL
+    if not closed:
+        return Status.PENDING
+    if low == high == need:
+        return Status.PASS
+    return Status.FAIL if high < need else Status.INDETERMINATE
+
+
+def _required_words(mode: str, need: int) -> str:
+    return {"at_least": f">= {need}", "at_most": f"<= {need}", "exactly": f"= {need}"}[mode]
+
+
+def _found(item: Any, moment: Range | None, label: str) -> FoundItem:
+    return FoundItem(type=label, id=str(item.id), kind=getattr(item, "kind", None),
+                     time=moment.lo if moment is not None else None)
+
+
+# ---------------------------------------------------------------- outcome assembly
+
+
+def _episode_subject(episode: Episode) -> Subject:
+    return Subject("episode", episode.id)
+
+
+def _subject_of(item: Any, spec: Any, ctx: p.EvalContext) -> Subject:
+    if spec.collection == "episode":
+        return _episode_subject(ctx.episode)
+    if spec.collection in ("day", "week"):
+        label = item.date.isoformat() if spec.collection == "day" else f"week {item.index}"
+        return Subject(spec.collection, item.id, label, item.start)
+    label = getattr(item, spec.label_attr, None) if spec.label_attr else None
+    moment = getattr(item, spec.time_attr, None) if spec.time_attr else None
+    return Subject(spec.collection, str(item.id), str(label) if label is not None else None,
+                   moment)
+
+
+def _outcome(rule: CompiledRule, episode: Episode, settings: RunSettings, status: Status,
+             subject: Subject, evidence: Evidence, ctx: p.EvalContext | None) -> Outcome:
+    message_zh = message_en = ""
+    if status not in (Status.PASS, Status.NA) and ctx is not None:
+        message_zh = _render(rule.message_zh, ctx) if rule.message_zh else rule.title_zh
+        message_en = _render(rule.message_en, ctx) if rule.message_en else rule.title_en
+    elif status not in (Status.PASS, Status.NA):
+        message_zh, message_en = rule.title_zh, rule.title_en
+    moment = subject.time if isinstance(subject.time, dt.datetime) else None
+    return Outcome(
+        rule_id=rule.id,
+        rule_version=rule.version,
+        status=status,
+        severity=settings.severity_overrides.get(rule.id, rule.severity),
+        episode_id=episode.id,
+        subject=subject,
+        message_zh=message_zh,
+        message_en=message_en,
+        tags=rule.tags,
+        citation=rule.citation,
+        category=rule.category,
+        evidence=evidence,
+        department=department_at(episode, moment),
+        attending=attending_at(episode, moment),
+    )
+
+
+def _render(message: MessagePlan, ctx: p.EvalContext) -> str:
+    values = dict(message.placeholders)
+    parts = []
+    for literal, field_text, _, _ in string.Formatter().parse(message.template):
+        parts.append(literal)
+        if field_text:
+            plan = values.get(field_text)
+            parts.append(format_value(plan.evaluate(ctx)) if plan is not None else "?")
+    return "".join(parts)
+
+
+def department_at(episode: Episode, moment: dt.datetime | None) -> str | None:
+    """The department responsible at `moment` (the last transfer before it), or at discharge."""
+    department = episode.department
+    for transfer in sorted(episode.transfers, key=lambda t: _sort_time(t.at)):
+        if moment is None or _sort_time(transfer.at) <= moment:
+            department = transfer.to_department
+    return department
+
+
+def attending_at(episode: Episode, moment: dt.datetime | None) -> str | None:
+    """The attending physician's staff id (never a name) responsible at `moment`."""
+    chosen = None
+    for assignment in episode.care_team:
+        if assignment.role != CareRole.attending:
+            continue
+        start = assignment.start
+        if start is None or moment is None or _sort_time(start) <= moment:
+            chosen = assignment.clinician
+    if chosen is None:
+        return None
+    return chosen.id
+
+
+def _sort_time(value: dt.datetime | dt.date) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
