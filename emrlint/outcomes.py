@@ -76,3 +76,4 @@ class Outcome:
     evidence: Evidence = field(default_factory=Evidence)
     department: str | None = None
     attending: str | None = None
+    patient_id: str | None = None

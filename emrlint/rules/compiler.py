@@ -265,6 +265,10 @@ class _Compiler:
         subject = Subject("episode", None, None, None, None, None, None, None)
         for clause in rule.scopes:
             if isinstance(clause, n.When):
+                if subject.collection != "episode":
+                    self.error("E113", "when-after-for-each",
+                               "`when` judges the episode, so it comes before `for each`",
+                               clause.span, help="filter subjects with `for each ... where ...`")
                 whens.append(self.condition(clause.condition, scope))
             else:
                 if subject.collection != "episode":
@@ -278,8 +282,7 @@ class _Compiler:
             if rule.message.en is not None:
                 message_en = self.message(rule.message.en, rule.message.span, scope)
         start = rule.span.line - 1
-        end = rule.examples[0].span.line - 1 if rule.examples else (rule.span.end_line or
-                                                                     rule.span.line)
+        end = rule.span.end_line or rule.span.line
         return CompiledRule(
             id=rule.id,
             version=int(meta.get("version", (1, None))[0]),  # type: ignore[arg-type]

@@ -327,6 +327,7 @@ def _outcome(rule: CompiledRule, episode: Episode, settings: RunSettings, status
         evidence=evidence,
         department=department_at(episode, moment),
         attending=attending_at(episode, moment),
+        patient_id=episode.patient.id,
     )
 
 

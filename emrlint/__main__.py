@@ -1,0 +1,3 @@
+from emrlint.cli import main
+
+main()

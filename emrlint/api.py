@@ -1,0 +1,206 @@
+"""The library entry points shared by the CLI, the pre-archive hook and batch jobs.
+
+    rules = load_rules(config)                       # RulebookError / ConfigError on problems
+    for result in check(["examples/"], config, rules, as_of):
+        ...                                          # EpisodeResult or InputProblem
+
+Nothing here prints or exits; the CLI decides how results look and what the exit status is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from emrlint.config import Config
+from emrlint.diagnostics import Diagnostic, did_you_mean
+from emrlint.errors import ConfigError, RulebookError
+from emrlint.model import Episode
+from emrlint.model.time import as_time_point
+from emrlint.outcomes import Outcome, Severity
+from emrlint.parsers import InputFormat, InputProblem, read_paths
+from emrlint.rules.compiler import CompiledRule, CompiledRulebook, ParamSpec, literal_value
+from emrlint.rules.engine import RuleSet, RuleStats, RunSettings, evaluate_episode
+from emrlint.rules.loader import default_rulebook_dir, load_rulebooks
+from emrlint.rules.syntax import parse_expression
+from emrlint.rules.workdays import WorkdayCalendar
+
+__all__ = [
+    "EpisodeResult",
+    "LoadedRules",
+    "check",
+    "evaluate",
+    "load_rules",
+    "parse_as_of",
+    "select_rules",
+]
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    episode_id: str
+    outcomes: list[Outcome]
+
+
+@dataclass(frozen=True)
+class LoadedRules:
+    books: tuple[CompiledRulebook, ...]
+    rules: RuleSet
+    params: dict[str, Any]
+
+    @property
+    def all_rules(self) -> list[CompiledRule]:
+        return [rule for book in self.books for rule in book.rules]
+
+    @property
+    def param_specs(self) -> dict[str, ParamSpec]:
+        specs: dict[str, ParamSpec] = {}
+        for book in self.books:
+            specs.update(book.params)
+        return specs
+
+
+def load_rules(
+    config: Config,
+    paths: Sequence[Path] | None = None,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    use_cache: bool = True,
+) -> LoadedRules:
+    """Load rulebooks (the shipped ones unless `paths` or the config name others), apply
+    select/ignore, and bind parameters: rulebook defaults overridden by the config."""
+    rulebook_paths = list(paths or config.rulebook_paths or [default_rulebook_dir()])
+    books = tuple(load_rulebooks(rulebook_paths, config.vocabulary, use_cache))
+    chosen = select_rules(
+        [rule for book in books for rule in book.rules],
+        [*config.select, *select],
+        [*config.ignore, *ignore],
+    )
+    params = _bind_params(books, config)
+    return LoadedRules(books, RuleSet.of(chosen), params)
+
+
+def select_rules(rules: Sequence[CompiledRule], select: Sequence[str],
+                 ignore: Sequence[str]) -> list[CompiledRule]:
+    """Keep rules whose id or a tag starts with a selector; then drop the ignored ones."""
+
+    def matches(rule: CompiledRule, selectors: Sequence[str]) -> bool:
+        return any(rule.id.startswith(s) or any(t.startswith(s) for t in rule.tags)
+                   for s in selectors)
+
+    kept = [r for r in rules if not select or matches(r, select)]
+    return [r for r in kept if not matches(r, ignore)]
+
+
+def _bind_params(books: Sequence[CompiledRulebook], config: Config) -> dict[str, Any]:
+    specs: dict[str, ParamSpec] = {}
+    for book in books:
+        specs.update(book.params)
+    values = {name: spec.default for name, spec in specs.items()}
+    errors: list[Diagnostic] = []
+    for name, raw in config.params.items():
+        span = config.param_spans.get(name)
+        if name not in specs:
+            suggestion = did_you_mean(name, specs)
+            errors.append(Diagnostic(
+                "E007", "unknown-parameter", f"no rulebook declares the parameter `{name}`",
+                span, f"did you mean `{suggestion}`?" if suggestion else
+                "`emrlint rules --format json` lists the parameters", None, suggestion))
+            continue
+        value = _param_value(raw, specs[name])
+        if value is None:
+            errors.append(Diagnostic(
+                "E005", "bad-value", f"`{name}` must be like {_example_of(specs[name])}",
+                span, None))
+            continue
+        values[name] = value
+    if errors:
+        raise ConfigError(errors)
+    return values
+
+
+def _param_value(raw: Any, spec: ParamSpec) -> Any:
+    default = spec.default
+    if isinstance(default, bool):
+        return raw if isinstance(raw, bool) else None
+    if isinstance(default, int | float) and not isinstance(raw, bool):
+        return raw if isinstance(raw, int | float) else None
+    if isinstance(default, tuple):
+        return tuple(raw) if isinstance(raw, list) else None
+    if isinstance(default, str):
+        return raw if isinstance(raw, str) else None
+    if isinstance(raw, str):  # durations and workdays are written as in rules: "6h", "5 workdays"
+        try:
+            node = parse_expression(raw, "emrlint.toml")
+        except RulebookError:
+            return None
+        value = literal_value(node)
+        from emrlint.rules.nodes import WorkdayCount
+
+        if isinstance(value, dt.timedelta | WorkdayCount):
+            return value
+    return None
+
+
+def _example_of(spec: ParamSpec) -> str:
+    from emrlint.rules.values import format_value
+
+    return f'"{format_value(spec.default)}"' if not isinstance(spec.default, int | float) \
+        else str(spec.default)
+
+
+def parse_as_of(text: str, tz: dt.tzinfo) -> dt.datetime:
+    """`--as-of`: a date-time (naive is read in the site timezone) or a date (its last moment)."""
+    value = as_time_point(text, tz)
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time(23, 59, 59, 999999), tzinfo=tz)
+
+
+def evaluate(
+    episode: Episode,
+    rules: LoadedRules,
+    config: Config,
+    as_of: dt.datetime,
+    calendar: WorkdayCalendar | None = None,
+    stats: RuleStats | None = None,
+) -> list[Outcome]:
+    """Every selected rule on one episode: the pre-archive hook's call."""
+    settings = _settings(rules, config, as_of)
+    return evaluate_episode(rules.rules, episode, settings, calendar or _calendar(config), stats)
+
+
+def check(
+    paths: Iterable[str],
+    config: Config,
+    rules: LoadedRules,
+    as_of: dt.datetime,
+    input_format: InputFormat = InputFormat.auto,
+    stdin: BinaryIO | None = None,
+    calendar: WorkdayCalendar | None = None,
+    stats: RuleStats | None = None,
+) -> Iterator[EpisodeResult | InputProblem]:
+    """Read every input and evaluate each episode as it is read (streamed, in input order)."""
+    settings = _settings(rules, config, as_of)
+    calendar = calendar or _calendar(config)
+    for item in read_paths(paths, config.timezone, input_format, stdin):
+        if isinstance(item, InputProblem):
+            yield item
+            continue
+        outcomes = evaluate_episode(rules.rules, item, settings, calendar, stats)
+        yield EpisodeResult(item.id, outcomes)
+
+
+def _settings(rules: LoadedRules, config: Config, as_of: dt.datetime) -> RunSettings:
+    overrides = {rule_id: Severity(value) for rule_id, value in config.severity_overrides.items()}
+    return RunSettings(as_of=as_of, tz=config.timezone, params=rules.params,
+                       severity_overrides=overrides)
+
+
+def _calendar(config: Config) -> WorkdayCalendar:
+    return WorkdayCalendar(config.extra_holidays, config.extra_workdays)
+
+

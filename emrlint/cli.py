@@ -1,0 +1,295 @@
+"""The `emrlint` command: options → library call → reporter → exit status. Nothing else.
+
+Exit status (design §7): 0 nothing at or above the fail level; 1 findings at or above it (or an
+unreadable record); 2 usage, configuration or rulebook error. User errors are one clear
+message on stderr, never a traceback (unless --debug).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from emrlint import __version__
+from emrlint.api import EpisodeResult, LoadedRules, check, load_rules, parse_as_of
+from emrlint.config import Config, load_config
+from emrlint.errors import EmrlintError, UsageError
+from emrlint.model import Episode
+from emrlint.outcomes import Severity
+from emrlint.parsers import InputFormat, InputProblem
+from emrlint.reporters import FORMATS, make_reporter
+from emrlint.reporters.base import RunInfo, RunSummary
+from emrlint.rules.engine import RuleStats
+from emrlint.rules.examples import run_examples
+from emrlint.rules.explain import explain_rule, rule_summary
+from emrlint.rules.junit import junit_xml
+from emrlint.rules.workdays import WorkdayCalendar
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+_PROGRESS_AFTER_SECONDS = 3.0
+
+
+def _guarded(command: Callable[..., int | None]) -> Callable[..., None]:
+    """Turn library errors into a message and exit status 2; bugs into a short notice."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            status = command(*args, **kwargs)
+        except EmrlintError as error:
+            click.echo(str(error), err=True)
+            sys.exit(EXIT_USAGE)
+        except BrokenPipeError:
+            sys.exit(EXIT_OK)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as error:  # a bug: say so plainly, traceback only on request
+            if debug:
+                traceback.print_exc()
+            click.echo(f"emrlint: internal error ({type(error).__name__}); run with --debug "
+                       "for details and please report it", err=True)
+            sys.exit(EXIT_USAGE)
+        sys.exit(status or EXIT_OK)
+
+    return run
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="emrlint")
+@click.option("--debug", is_flag=True, help="Show tracebacks for bug reports.")
+def main(debug: bool) -> None:
+    """emrlint: check inpatient medical records against national record-keeping rules."""
+
+
+def _config(config_path: Path | None) -> Config:
+    return load_config(config_path)
+
+
+_config_option = click.option(
+    "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+    help="emrlint.toml to use (default: found upwards from the working directory).")
+_rulebook_option = click.option(
+    "--rulebooks", "rulebook_paths", multiple=True, type=click.Path(path_type=Path),
+    help="Rulebook file or folder (repeatable; default: the shipped rulebooks).")
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write results here instead of stdout.")
+@click.option("--input-format", type=click.Choice([f.value for f in InputFormat]),
+              default="auto", show_default=True)
+@click.option("--as-of", help="Evaluation time (ISO date-time; a date means its last moment). "
+              "Default: now.")
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]),
+              help="Exit 1 only for FAIL findings at or above this severity.")
+@click.option("--select", multiple=True, help="Rule id or tag prefix to run (repeatable).")
+@click.option("--ignore", multiple=True, help="Rule id or tag prefix to skip (repeatable).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Message language.")
+@click.option("--show-pass", is_flag=True, help="Also list PASS and NA outcomes.")
+@click.option("--stats", is_flag=True, help="Print per-rule timings to stderr.")
+@click.option("--no-cache", is_flag=True, help="Recompile rulebooks.")
+@_config_option
+@_rulebook_option
+@_guarded
+def check_command(paths: tuple[str, ...], output_format: str, output: Path | None,
+                  input_format: str, as_of: str | None, fail_on: str | None,
+                  select: tuple[str, ...], ignore: tuple[str, ...], lang: str | None,
+                  show_pass: bool, stats: bool, no_cache: bool, config_path: Path | None,
+                  rulebook_paths: tuple[Path, ...]) -> int:
+    """Check records: files, folders (recursively) or - for stdin."""
+    config = _config(config_path)
+    rules = load_rules(config, list(rulebook_paths) or None, select, ignore, not no_cache)
+    moment = parse_as_of(as_of, config.timezone) if as_of else dt.datetime.now(config.timezone)
+    fail_level = Severity(fail_on or config.fail_on) if (fail_on or config.fail_on) else None
+    calendar = WorkdayCalendar(config.extra_holidays, config.extra_workdays)
+    rule_stats = RuleStats() if stats else None
+    info = RunInfo(
+        emrlint_version=__version__,
+        as_of=moment,
+        rulebooks=[{"id": b.id, "path": b.path, "rules": len(b.rules)} for b in rules.books],
+        config={"file": str(config.file) if config.file else None,
+                "timezone": config.timezone_name},
+        lang=lang or config.lang,
+        show_pass=show_pass,
+    )
+    reporter = make_reporter(output_format, **({"colour": output is None and sys.stdout.isatty()}
+                                                if output_format == "text" else {}))
+    results = check(paths, config, rules, moment, InputFormat(input_format), calendar=calendar,
+                    stats=rule_stats)
+    try:
+        out: TextIO = output.open("w", encoding="utf-8") if output else sys.stdout
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror}") from None
+    try:
+        summary, failures = _stream(results, reporter, out, info, fail_level)
+    finally:
+        if output:
+            out.close()
+    if calendar.fallback_years:
+        years = ", ".join(str(y) for y in sorted(calendar.fallback_years))
+        click.echo(f"warning: no statutory calendar for {years}; Monday-Friday was used",
+                   err=True)
+    click.echo(f"checked {summary.episodes} episodes ({summary.input_problems} unreadable) "
+               f"against {len(rules.rules)} rules", err=True)
+    if rule_stats is not None:
+        for rule_id, seconds, calls in rule_stats.slowest(20):
+            click.echo(f"  {seconds * 1000:9.1f} ms  {calls:7d} calls  {rule_id}", err=True)
+    return EXIT_FINDINGS if failures or summary.input_problems else EXIT_OK
+
+
+def _stream(results: Any, reporter: Any, out: TextIO, info: RunInfo,
+            fail_level: Severity | None) -> tuple[RunSummary, int]:
+    summary = RunSummary()
+    failures = 0
+    started = last_report = time.monotonic()
+    reporter.start(out, info)
+    for result in results:
+        summary.add(result)
+        if isinstance(result, EpisodeResult):
+            failures += summary.failing(result.outcomes, fail_level)
+        reporter.add(out, result)
+        now = time.monotonic()
+        if now - started > _PROGRESS_AFTER_SECONDS and now - last_report > 2.0:
+            last_report = now
+            click.echo(f"… {summary.episodes} episodes checked", err=True)
+    reporter.finish(out, summary)
+    return summary, failures
+
+
+@main.command("schema")
+@_guarded
+def schema_command() -> int:
+    """Print the JSON Schema of the native episode format."""
+    schema = Episode.model_json_schema(mode="validation")
+    click.echo(json.dumps(schema, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+@main.command("config")
+@click.option("--show", is_flag=True, required=True, help="Print the effective configuration.")
+@_config_option
+@_guarded
+def config_command(show: bool, config_path: Path | None) -> int:
+    """Show the effective configuration and where each value came from."""
+    config = _config(config_path)
+    click.echo(f"# configuration file: {config.file or 'none (defaults)'}")
+    for key, (value, origin) in sorted(config.effective().items()):
+        click.echo(f"{key} = {json.dumps(value, ensure_ascii=False, default=str)}  # {origin}")
+    return EXIT_OK
+
+
+@main.command("kinds")
+@_config_option
+@_guarded
+def kinds_command(config_path: Path | None) -> int:
+    """List the record kinds (WS/T 500 and LOINC codes, 中文 names)."""
+    vocabulary = _config(config_path).vocabulary
+    for info in vocabulary.kinds.values():
+        codes = " ".join(c for c in (info.wst500, info.loinc) if c)
+        click.echo(f"{info.name:28} {info.zh}  {codes}")
+    for group, members in vocabulary.groups.items():
+        click.echo(f"group {group}: {', '.join(members)}")
+    return EXIT_OK
+
+
+def _load(config_path: Path | None, rulebook_paths: tuple[Path, ...],
+          path: Path | None = None) -> tuple[Config, LoadedRules]:
+    config = _config(config_path)
+    paths = [path] if path is not None else list(rulebook_paths) or None
+    return config, load_rules(config, paths)
+
+
+@main.command("rules")
+@click.option("--tag", help="Only rules with a tag starting with this.")
+@click.option("--severity", type=click.Choice([s.value for s in Severity]))
+@click.option("--category")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@_config_option
+@_rulebook_option
+@_guarded
+def rules_command(tag: str | None, severity: str | None, category: str | None,
+                  output_format: str, config_path: Path | None,
+                  rulebook_paths: tuple[Path, ...]) -> int:
+    """List rules, optionally filtered."""
+    config, loaded = _load(config_path, rulebook_paths)
+    specs = loaded.param_specs
+    chosen = [r for r in loaded.rules.latest()
+              if (tag is None or any(t.startswith(tag) for t in r.tags))
+              and (severity is None or r.severity.value == severity)
+              and (category is None or r.category == category)]
+    if output_format == "json":
+        rows = [rule_summary(r, specs, loaded.params) for r in chosen]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+    else:
+        for rule in sorted(chosen, key=lambda r: r.id):
+            click.echo(f"{rule.id:48} {rule.severity.value:8} {rule.category:12} {rule.title_zh}")
+        click.echo(f"{len(chosen)} rules", err=True)
+    return EXIT_OK
+
+
+@main.command("explain")
+@click.argument("rule_id")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@_config_option
+@_rulebook_option
+@_guarded
+def explain_command(rule_id: str, lang: str, config_path: Path | None,
+                    rulebook_paths: tuple[Path, ...]) -> int:
+    """Show a rule: text, citation, parameters, time windows in words, examples."""
+    config, loaded = _load(config_path, rulebook_paths)
+    versions = loaded.rules.versions.get(rule_id)
+    if not versions:
+        from emrlint.diagnostics import did_you_mean
+
+        suggestion = did_you_mean(rule_id, loaded.rules.versions)
+        hint = f"; did you mean {suggestion}?" if suggestion else ""
+        raise UsageError(f"no rule {rule_id}{hint}")
+    for rule in versions:
+        click.echo(explain_rule(rule, loaded.param_specs, loaded.params))
+    return EXIT_OK
+
+
+@main.command("test")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--junit", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write JUnit XML here.")
+@click.option("--verbose", "-v", is_flag=True, help="List every example.")
+@_config_option
+@_guarded
+def test_command(path: Path | None, junit: Path | None, verbose: bool,
+                 config_path: Path | None) -> int:
+    """Run the examples of every rule (or of the rulebooks under PATH)."""
+    config, loaded = _load(config_path, (), path)
+    results = run_examples(loaded.books, config.vocabulary,
+                           WorkdayCalendar(config.extra_holidays, config.extra_workdays))
+    failed = [r for r in results if not r.passed]
+    for result in results:
+        if verbose or not result.passed:
+            mark = "ok  " if result.passed else "FAIL"
+            click.echo(f"{mark} {result.rule_id} / {result.example}"
+                       + ("" if result.passed else f"\n     {result.file}:{result.line}: "
+                          f"{result.detail}"))
+    if junit is not None:
+        try:
+            junit.write_text(junit_xml(results), encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot write {junit}: {error.strerror}") from None
+    rules = len({r.rule_id for r in results})
+    click.echo(f"rule examples: {len(results) - len(failed)} passed, {len(failed)} failed "
+               f"({rules} rules)")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
