@@ -83,13 +83,15 @@ def load_rules(
     return LoadedRules(books, RuleSet.of(chosen), params)
 
 
-def select_rules(rules: Sequence[CompiledRule], select: Sequence[str],
-                 ignore: Sequence[str]) -> list[CompiledRule]:
+def select_rules(
+    rules: Sequence[CompiledRule], select: Sequence[str], ignore: Sequence[str]
+) -> list[CompiledRule]:
     """Keep rules whose id or a tag starts with a selector; then drop the ignored ones."""
 
     def matches(rule: CompiledRule, selectors: Sequence[str]) -> bool:
-        return any(rule.id.startswith(s) or any(t.startswith(s) for t in rule.tags)
-                   for s in selectors)
+        return any(
+            rule.id.startswith(s) or any(t.startswith(s) for t in rule.tags) for s in selectors
+        )
 
     kept = [r for r in rules if not select or matches(r, select)]
     return [r for r in kept if not matches(r, ignore)]
@@ -105,16 +107,31 @@ def _bind_params(books: Sequence[CompiledRulebook], config: Config) -> dict[str,
         span = config.param_spans.get(name)
         if name not in specs:
             suggestion = did_you_mean(name, specs)
-            errors.append(Diagnostic(
-                "E007", "unknown-parameter", f"no rulebook declares the parameter `{name}`",
-                span, f"did you mean `{suggestion}`?" if suggestion else
-                "`emrlint rules --format json` lists the parameters", None, suggestion))
+            errors.append(
+                Diagnostic(
+                    "E007",
+                    "unknown-parameter",
+                    f"no rulebook declares the parameter `{name}`",
+                    span,
+                    f"did you mean `{suggestion}`?"
+                    if suggestion
+                    else "`emrlint rules --format json` lists the parameters",
+                    None,
+                    suggestion,
+                )
+            )
             continue
         value = _param_value(raw, specs[name])
         if value is None:
-            errors.append(Diagnostic(
-                "E005", "bad-value", f"`{name}` must be like {_example_of(specs[name])}",
-                span, None))
+            errors.append(
+                Diagnostic(
+                    "E005",
+                    "bad-value",
+                    f"`{name}` must be like {_example_of(specs[name])}",
+                    span,
+                    None,
+                )
+            )
             continue
         values[name] = value
     if errors:
@@ -148,8 +165,11 @@ def _param_value(raw: Any, spec: ParamSpec) -> Any:
 def _example_of(spec: ParamSpec) -> str:
     from emrlint.rules.values import format_value
 
-    return f'"{format_value(spec.default)}"' if not isinstance(spec.default, int | float) \
+    return (
+        f'"{format_value(spec.default)}"'
+        if not isinstance(spec.default, int | float)
         else str(spec.default)
+    )
 
 
 def parse_as_of(text: str, tz: dt.tzinfo) -> dt.datetime:
@@ -196,11 +216,10 @@ def check(
 
 def _settings(rules: LoadedRules, config: Config, as_of: dt.datetime) -> RunSettings:
     overrides = {rule_id: Severity(value) for rule_id, value in config.severity_overrides.items()}
-    return RunSettings(as_of=as_of, tz=config.timezone, params=rules.params,
-                       severity_overrides=overrides)
+    return RunSettings(
+        as_of=as_of, tz=config.timezone, params=rules.params, severity_overrides=overrides
+    )
 
 
 def _calendar(config: Config) -> WorkdayCalendar:
     return WorkdayCalendar(config.extra_holidays, config.extra_workdays)
-
-

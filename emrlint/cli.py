@@ -25,7 +25,7 @@ from emrlint.config import Config, load_config
 from emrlint.errors import EmrlintError, UsageError
 from emrlint.model import Episode
 from emrlint.outcomes import Severity
-from emrlint.parsers import InputFormat, InputProblem
+from emrlint.parsers import InputFormat
 from emrlint.reporters import FORMATS, make_reporter
 from emrlint.reporters.base import RunInfo, RunSummary
 from emrlint.rules.engine import RuleStats
@@ -56,8 +56,11 @@ def _guarded(command: Callable[..., int | None]) -> Callable[..., None]:
         except Exception as error:  # a bug: say so plainly, traceback only on request
             if debug:
                 traceback.print_exc()
-            click.echo(f"emrlint: internal error ({type(error).__name__}); run with --debug "
-                       "for details and please report it", err=True)
+            click.echo(
+                f"emrlint: internal error ({type(error).__name__}); run with --debug "
+                "for details and please report it",
+                err=True,
+            )
             sys.exit(EXIT_USAGE)
         sys.exit(status or EXIT_OK)
 
@@ -76,25 +79,45 @@ def _config(config_path: Path | None) -> Config:
 
 
 _config_option = click.option(
-    "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-    help="emrlint.toml to use (default: found upwards from the working directory).")
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="emrlint.toml to use (default: found upwards from the working directory).",
+)
 _rulebook_option = click.option(
-    "--rulebooks", "rulebook_paths", multiple=True, type=click.Path(path_type=Path),
-    help="Rulebook file or folder (repeatable; default: the shipped rulebooks).")
+    "--rulebooks",
+    "rulebook_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Rulebook file or folder (repeatable; default: the shipped rulebooks).",
+)
 
 
 @main.command("check")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
-              show_default=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write results here instead of stdout.")
-@click.option("--input-format", type=click.Choice([f.value for f in InputFormat]),
-              default="auto", show_default=True)
-@click.option("--as-of", help="Evaluation time (ISO date-time; a date means its last moment). "
-              "Default: now.")
-@click.option("--fail-on", type=click.Choice([s.value for s in Severity]),
-              help="Exit 1 only for FAIL findings at or above this severity.")
+@click.option(
+    "--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write results here instead of stdout.",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice([f.value for f in InputFormat]),
+    default="auto",
+    show_default=True,
+)
+@click.option(
+    "--as-of", help="Evaluation time (ISO date-time; a date means its last moment). Default: now."
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity]),
+    help="Exit 1 only for FAIL findings at or above this severity.",
+)
 @click.option("--select", multiple=True, help="Rule id or tag prefix to run (repeatable).")
 @click.option("--ignore", multiple=True, help="Rule id or tag prefix to skip (repeatable).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Message language.")
@@ -104,11 +127,22 @@ _rulebook_option = click.option(
 @_config_option
 @_rulebook_option
 @_guarded
-def check_command(paths: tuple[str, ...], output_format: str, output: Path | None,
-                  input_format: str, as_of: str | None, fail_on: str | None,
-                  select: tuple[str, ...], ignore: tuple[str, ...], lang: str | None,
-                  show_pass: bool, stats: bool, no_cache: bool, config_path: Path | None,
-                  rulebook_paths: tuple[Path, ...]) -> int:
+def check_command(
+    paths: tuple[str, ...],
+    output_format: str,
+    output: Path | None,
+    input_format: str,
+    as_of: str | None,
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    lang: str | None,
+    show_pass: bool,
+    stats: bool,
+    no_cache: bool,
+    config_path: Path | None,
+    rulebook_paths: tuple[Path, ...],
+) -> int:
     """Check records: files, folders (recursively) or - for stdin."""
     config = _config(config_path)
     rules = load_rules(config, list(rulebook_paths) or None, select, ignore, not no_cache)
@@ -120,15 +154,20 @@ def check_command(paths: tuple[str, ...], output_format: str, output: Path | Non
         emrlint_version=__version__,
         as_of=moment,
         rulebooks=[{"id": b.id, "path": b.path, "rules": len(b.rules)} for b in rules.books],
-        config={"file": str(config.file) if config.file else None,
-                "timezone": config.timezone_name},
+        config={
+            "file": str(config.file) if config.file else None,
+            "timezone": config.timezone_name,
+        },
         lang=lang or config.lang,
         show_pass=show_pass,
     )
-    reporter = make_reporter(output_format, **({"colour": output is None and sys.stdout.isatty()}
-                                                if output_format == "text" else {}))
-    results = check(paths, config, rules, moment, InputFormat(input_format), calendar=calendar,
-                    stats=rule_stats)
+    reporter = make_reporter(
+        output_format,
+        **({"colour": output is None and sys.stdout.isatty()} if output_format == "text" else {}),
+    )
+    results = check(
+        paths, config, rules, moment, InputFormat(input_format), calendar=calendar, stats=rule_stats
+    )
     try:
         out: TextIO = output.open("w", encoding="utf-8") if output else sys.stdout
     except OSError as error:
@@ -140,18 +179,21 @@ def check_command(paths: tuple[str, ...], output_format: str, output: Path | Non
             out.close()
     if calendar.fallback_years:
         years = ", ".join(str(y) for y in sorted(calendar.fallback_years))
-        click.echo(f"warning: no statutory calendar for {years}; Monday-Friday was used",
-                   err=True)
-    click.echo(f"checked {summary.episodes} episodes ({summary.input_problems} unreadable) "
-               f"against {len(rules.rules)} rules", err=True)
+        click.echo(f"warning: no statutory calendar for {years}; Monday-Friday was used", err=True)
+    click.echo(
+        f"checked {summary.episodes} episodes ({summary.input_problems} unreadable) "
+        f"against {len(rules.rules)} rules",
+        err=True,
+    )
     if rule_stats is not None:
         for rule_id, seconds, calls in rule_stats.slowest(20):
             click.echo(f"  {seconds * 1000:9.1f} ms  {calls:7d} calls  {rule_id}", err=True)
     return EXIT_FINDINGS if failures or summary.input_problems else EXIT_OK
 
 
-def _stream(results: Any, reporter: Any, out: TextIO, info: RunInfo,
-            fail_level: Severity | None) -> tuple[RunSummary, int]:
+def _stream(
+    results: Any, reporter: Any, out: TextIO, info: RunInfo, fail_level: Severity | None
+) -> tuple[RunSummary, int]:
     summary = RunSummary()
     failures = 0
     started = last_report = time.monotonic()
@@ -205,8 +247,9 @@ def kinds_command(config_path: Path | None) -> int:
     return EXIT_OK
 
 
-def _load(config_path: Path | None, rulebook_paths: tuple[Path, ...],
-          path: Path | None = None) -> tuple[Config, LoadedRules]:
+def _load(
+    config_path: Path | None, rulebook_paths: tuple[Path, ...], path: Path | None = None
+) -> tuple[Config, LoadedRules]:
     config = _config(config_path)
     paths = [path] if path is not None else list(rulebook_paths) or None
     return config, load_rules(config, paths)
@@ -220,16 +263,24 @@ def _load(config_path: Path | None, rulebook_paths: tuple[Path, ...],
 @_config_option
 @_rulebook_option
 @_guarded
-def rules_command(tag: str | None, severity: str | None, category: str | None,
-                  output_format: str, config_path: Path | None,
-                  rulebook_paths: tuple[Path, ...]) -> int:
+def rules_command(
+    tag: str | None,
+    severity: str | None,
+    category: str | None,
+    output_format: str,
+    config_path: Path | None,
+    rulebook_paths: tuple[Path, ...],
+) -> int:
     """List rules, optionally filtered."""
-    config, loaded = _load(config_path, rulebook_paths)
+    _, loaded = _load(config_path, rulebook_paths)
     specs = loaded.param_specs
-    chosen = [r for r in loaded.rules.latest()
-              if (tag is None or any(t.startswith(tag) for t in r.tags))
-              and (severity is None or r.severity.value == severity)
-              and (category is None or r.category == category)]
+    chosen = [
+        r
+        for r in loaded.rules.latest()
+        if (tag is None or any(t.startswith(tag) for t in r.tags))
+        and (severity is None or r.severity.value == severity)
+        and (category is None or r.category == category)
+    ]
     if output_format == "json":
         rows = [rule_summary(r, specs, loaded.params) for r in chosen]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
@@ -246,10 +297,11 @@ def rules_command(tag: str | None, severity: str | None, category: str | None,
 @_config_option
 @_rulebook_option
 @_guarded
-def explain_command(rule_id: str, lang: str, config_path: Path | None,
-                    rulebook_paths: tuple[Path, ...]) -> int:
+def explain_command(
+    rule_id: str, lang: str, config_path: Path | None, rulebook_paths: tuple[Path, ...]
+) -> int:
     """Show a rule: text, citation, parameters, time windows in words, examples."""
-    config, loaded = _load(config_path, rulebook_paths)
+    _, loaded = _load(config_path, rulebook_paths)
     versions = loaded.rules.versions.get(rule_id)
     if not versions:
         from emrlint.diagnostics import did_you_mean
@@ -264,32 +316,37 @@ def explain_command(rule_id: str, lang: str, config_path: Path | None,
 
 @main.command("test")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--junit", type=click.Path(path_type=Path, dir_okay=False),
-              help="Also write JUnit XML here.")
+@click.option(
+    "--junit", type=click.Path(path_type=Path, dir_okay=False), help="Also write JUnit XML here."
+)
 @click.option("--verbose", "-v", is_flag=True, help="List every example.")
 @_config_option
 @_guarded
-def test_command(path: Path | None, junit: Path | None, verbose: bool,
-                 config_path: Path | None) -> int:
+def test_command(
+    path: Path | None, junit: Path | None, verbose: bool, config_path: Path | None
+) -> int:
     """Run the examples of every rule (or of the rulebooks under PATH)."""
     config, loaded = _load(config_path, (), path)
-    results = run_examples(loaded.books, config.vocabulary,
-                           WorkdayCalendar(config.extra_holidays, config.extra_workdays))
+    results = run_examples(
+        loaded.books,
+        config.vocabulary,
+        WorkdayCalendar(config.extra_holidays, config.extra_workdays),
+    )
     failed = [r for r in results if not r.passed]
     for result in results:
         if verbose or not result.passed:
             mark = "ok  " if result.passed else "FAIL"
-            click.echo(f"{mark} {result.rule_id} / {result.example}"
-                       + ("" if result.passed else f"\n     {result.file}:{result.line}: "
-                          f"{result.detail}"))
+            click.echo(
+                f"{mark} {result.rule_id} / {result.example}"
+                + ("" if result.passed else f"\n     {result.file}:{result.line}: {result.detail}")
+            )
     if junit is not None:
         try:
             junit.write_text(junit_xml(results), encoding="utf-8")
         except OSError as error:
             raise UsageError(f"cannot write {junit}: {error.strerror}") from None
     rules = len({r.rule_id for r in results})
-    click.echo(f"rule examples: {len(results) - len(failed)} passed, {len(failed)} failed "
-               f"({rules} rules)")
+    click.echo(
+        f"rule examples: {len(results) - len(failed)} passed, {len(failed)} failed ({rules} rules)"
+    )
     return EXIT_FINDINGS if failed else EXIT_OK
-
-

@@ -108,7 +108,9 @@ def load_config(path: Path | None = None, *, search_from: Path | None = None) ->
     try:
         text = path.read_text("utf-8")
     except OSError as error:
-        raise ConfigError([_diag("E001", "config-unreadable", str(error), Span(str(path), 1, 1))])
+        raise ConfigError(
+            [_diag("E001", "config-unreadable", str(error), Span(str(path), 1, 1))]
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -144,17 +146,32 @@ class _ConfigBuilder:
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            self._error("E004", "bad-timezone", f"unknown timezone {timezone!r}", "site.timezone",
-                        help="use an IANA name such as Asia/Shanghai")
+            self._error(
+                "E004",
+                "bad-timezone",
+                f"unknown timezone {timezone!r}",
+                "site.timezone",
+                help="use an IANA name such as Asia/Shanghai",
+            )
         severity = {str(k): str(v) for k, v in rules.get("severity", {}).items()}
         for rule_id, value in severity.items():
             if value not in SEVERITIES:
-                self._error("E005", "bad-value", f"severity must be one of {', '.join(SEVERITIES)}",
-                            f"rules.severity.{rule_id}", suggestion=did_you_mean(value, SEVERITIES))
+                self._error(
+                    "E005",
+                    "bad-value",
+                    f"severity must be one of {', '.join(SEVERITIES)}",
+                    f"rules.severity.{rule_id}",
+                    suggestion=did_you_mean(value, SEVERITIES),
+                )
         fail_on = rules.get("fail_on")
         if fail_on is not None and fail_on not in SEVERITIES:
-            self._error("E005", "bad-value", f"fail_on must be one of {', '.join(SEVERITIES)}",
-                        "rules.fail_on", suggestion=did_you_mean(str(fail_on), SEVERITIES))
+            self._error(
+                "E005",
+                "bad-value",
+                f"fail_on must be one of {', '.join(SEVERITIES)}",
+                "rules.fail_on",
+                suggestion=did_you_mean(str(fail_on), SEVERITIES),
+            )
         kinds = data.get("kinds", {})
         for kind, entry in kinds.items():
             if not isinstance(entry, dict):
@@ -203,8 +220,9 @@ class _ConfigBuilder:
                 else:
                     self._check_keys(dotted, value)
             elif isinstance(expected, type) and not isinstance(value, expected):
-                self._error("E003", "bad-type",
-                            f"`{dotted}` must be a {_type_word(expected)}", dotted)
+                self._error(
+                    "E003", "bad-type", f"`{dotted}` must be a {_type_word(expected)}", dotted
+                )
             else:
                 self.origins[dotted] = self._origin(dotted)
 
@@ -217,8 +235,13 @@ class _ConfigBuilder:
             try:
                 found.add(dt.date.fromisoformat(str(value)))
             except ValueError:
-                self._error("E003", "bad-type", f"`{key}` holds {value!r}, not a date", key,
-                            help="write dates as 2027-01-01")
+                self._error(
+                    "E003",
+                    "bad-type",
+                    f"`{key}` holds {value!r}, not a date",
+                    key,
+                    help="write dates as 2027-01-01",
+                )
         return frozenset(found)
 
     def _origin(self, dotted: str) -> str:
@@ -226,16 +249,30 @@ class _ConfigBuilder:
         return f"{span.file}:{span.line}"
 
     def _unknown_key(self, dotted: str, key: str, allowed: list[str] | tuple[str, ...]) -> None:
-        self._error("E006", "unknown-key", f"unknown key `{dotted}`", dotted,
-                    suggestion=did_you_mean(key, allowed),
-                    help=None if did_you_mean(key, allowed) else f"allowed: {', '.join(allowed)}")
+        self._error(
+            "E006",
+            "unknown-key",
+            f"unknown key `{dotted}`",
+            dotted,
+            suggestion=did_you_mean(key, allowed),
+            help=None if did_you_mean(key, allowed) else f"allowed: {', '.join(allowed)}",
+        )
 
-    def _error(self, code: str, slug: str, message: str, dotted: str, *,
-               help: str | None = None, suggestion: str | None = None) -> None:
+    def _error(
+        self,
+        code: str,
+        slug: str,
+        message: str,
+        dotted: str,
+        *,
+        help: str | None = None,
+        suggestion: str | None = None,
+    ) -> None:
         if suggestion:
             help = f"did you mean `{suggestion}`?"
-        self.errors.append(_diag(code, slug, message, self.span_of(dotted), self.text, help,
-                                 suggestion))
+        self.errors.append(
+            _diag(code, slug, message, self.span_of(dotted), self.text, help, suggestion)
+        )
 
     def span_of(self, dotted: str) -> Span:
         """Line and column of a key; a small scan, since tomllib keeps no positions."""
@@ -274,8 +311,15 @@ def _type_word(expected: type) -> str:
     return {str: "string", list: "list", dict: "table"}.get(expected, expected.__name__)
 
 
-def _diag(code: str, slug: str, message: str, span: Span, text: str | None = None,
-          help: str | None = None, suggestion: str | None = None) -> Diagnostic:
+def _diag(
+    code: str,
+    slug: str,
+    message: str,
+    span: Span,
+    text: str | None = None,
+    help: str | None = None,
+    suggestion: str | None = None,
+) -> Diagnostic:
     source_line = None
     if text is not None:
         lines = text.splitlines()

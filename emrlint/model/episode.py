@@ -56,7 +56,8 @@ class Episode(Record):
     department: str | None = Field(default=None, description="Admitting department.")
     ward: str | None = None
     discharged_at: TimePoint | None = Field(
-        default=None, description="Leaving the ward, or the time of death; absent while in hospital."
+        default=None,
+        description="Leaving the ward, or the time of death; absent while in hospital.",
     )
     discharge_department: str | None = None
     disposition: Disposition | None = None

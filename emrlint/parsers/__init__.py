@@ -58,7 +58,7 @@ def detect_format(head: bytes, name: str) -> InputFormat:
         return InputFormat.fhir
     if name.lower().endswith((".jsonl", ".ndjson")):
         return InputFormat.jsonl
-    first_line, newline, rest = text.partition(b"\n")
+    first_line, _, rest = text.partition(b"\n")
     if first_line.rstrip().endswith(b"}") and rest.lstrip().startswith(b"{"):
         return InputFormat.jsonl
     return InputFormat.native
@@ -95,6 +95,7 @@ def _read_stream(
         yield from read_json_document(stream.read(), name, tz)
     else:
         yield InputProblem(
-            name, "whole file",
+            name,
+            "whole file",
             f"{fmt.value} input is recognised but not supported yet; convert it to native JSON",
         )

@@ -30,8 +30,9 @@ def _episode_or_problem(
     data: Any, tz: dt.tzinfo, file: str, position: str, line: int | None
 ) -> ParseResult:
     if not isinstance(data, dict):
-        return InputProblem(file, position, f"expected a JSON object, got {_json_type(data)}",
-                            line=line)
+        return InputProblem(
+            file, position, f"expected a JSON object, got {_json_type(data)}", line=line
+        )
     episode_id = data.get("id") if isinstance(data.get("id"), str) else None
     try:
         return episode_from_mapping(data, tz)
@@ -65,8 +66,12 @@ def read_jsonl(lines: Iterable[bytes], file: str, tz: dt.tzinfo) -> Iterator[Par
         try:
             data = orjson.loads(text)
         except orjson.JSONDecodeError as error:
-            yield InputProblem(file, f"line {number}",
-                               f"invalid JSON (column {error.colno}): {error.msg}", line=number)
+            yield InputProblem(
+                file,
+                f"line {number}",
+                f"invalid JSON (column {error.colno}): {error.msg}",
+                line=number,
+            )
             continue
         yield _episode_or_problem(data, tz, file, f"line {number}", number)
 
@@ -80,5 +85,11 @@ def _line_of(content: bytes, pos: int) -> int:
 
 
 def _json_type(value: Any) -> str:
-    return {list: "an array", str: "a string", int: "a number", float: "a number",
-            bool: "a boolean", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        list: "an array",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)

@@ -21,7 +21,9 @@ class InputProblem:
 
     @property
     def location(self) -> str:
-        return f"{self.file}:{self.line}" if self.line is not None else f"{self.file} {self.position}"
+        return (
+            f"{self.file}:{self.line}" if self.line is not None else f"{self.file} {self.position}"
+        )
 
 
 def describe_validation_error(error: ValidationError, limit: int = 5) -> str:

@@ -4,8 +4,14 @@ from emrlint.reporters.base import Reporter, RunSummary
 from emrlint.reporters.json_report import JsonLinesReporter, JsonReporter
 from emrlint.reporters.text import TextReporter
 
-__all__ = ["JsonLinesReporter", "JsonReporter", "Reporter", "RunSummary", "TextReporter",
-           "make_reporter"]
+__all__ = [
+    "JsonLinesReporter",
+    "JsonReporter",
+    "Reporter",
+    "RunSummary",
+    "TextReporter",
+    "make_reporter",
+]
 
 _REPORTERS: dict[str, type[Reporter]] = {
     "text": TextReporter,

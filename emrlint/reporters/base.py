@@ -44,8 +44,11 @@ class RunSummary:
             self.by_rule.setdefault(outcome.rule_id, Counter())[outcome.status.value] += 1
 
     def failing(self, outcomes: list[Outcome], fail_on: Severity | None) -> int:
-        return sum(1 for o in outcomes if o.status == Status.FAIL and
-                   (fail_on is None or o.severity.order >= fail_on.order))
+        return sum(
+            1
+            for o in outcomes
+            if o.status == Status.FAIL and (fail_on is None or o.severity.order >= fail_on.order)
+        )
 
 
 class Reporter(Protocol):

@@ -70,8 +70,10 @@ class JsonReporter:
                 "input_problems": summary.input_problems,
                 "by_status": dict(sorted(summary.by_status.items())),
             },
-            "rules": {rule_id: dict(sorted(counts.items()))
-                      for rule_id, counts in sorted(summary.by_rule.items())},
+            "rules": {
+                rule_id: dict(sorted(counts.items()))
+                for rule_id, counts in sorted(summary.by_rule.items())
+            },
             "findings": self.findings,
         }
         out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode("utf-8"))

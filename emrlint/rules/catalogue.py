@@ -17,6 +17,7 @@ from emrlint import model as m
 
 __all__ = [
     "ANY",
+    "ASSESSMENT_KINDS",
     "BOOL",
     "COLLECTIONS",
     "DURATION",
@@ -30,8 +31,8 @@ __all__ = [
     "ItemType",
     "ListType",
     "Type",
+    "episode_time_fields",
     "fields_of",
-    "ASSESSMENT_KINDS",
 ]
 
 
@@ -87,10 +88,27 @@ INTERVAL = ItemType("interval")
 
 # Assessment kinds a rule may name (free strings in the model, checked here).
 ASSESSMENT_KINDS = (
-    "vte_risk", "bleeding_risk", "nutrition", "pain", "pain_comprehensive", "cap_severity",
-    "psychiatric_risk", "adl", "tnm_staging", "cnlc_staging", "birads", "performance_status",
-    "child_pugh", "post_transfusion_evaluation", "transfusion_indication", "sepsis_recognition",
-    "fluid_responsiveness", "glasgow", "nihss", "ecg_reading", "other",
+    "vte_risk",
+    "bleeding_risk",
+    "nutrition",
+    "pain",
+    "pain_comprehensive",
+    "cap_severity",
+    "psychiatric_risk",
+    "adl",
+    "tnm_staging",
+    "cnlc_staging",
+    "birads",
+    "performance_status",
+    "child_pugh",
+    "post_transfusion_evaluation",
+    "transfusion_indication",
+    "sepsis_recognition",
+    "fluid_responsiveness",
+    "glasgow",
+    "nihss",
+    "ecg_reading",
+    "other",
 )
 
 
@@ -211,6 +229,14 @@ def fields_of(item_type: str) -> dict[str, FieldInfo]:
     for name, (field_type, description) in _COMPUTED.get(item_type, {}).items():
         found[name] = FieldInfo(name, field_type, None, description)
     return found
+
+
+def episode_time_fields() -> tuple[str, ...]:
+    """Episode time fields a finder may treat as an item (`require archived_at within …`)."""
+    return tuple(
+        name for name, info in fields_of("episode").items()
+        if info.type == TIME and info.attr is not None
+    )
 
 
 def _type_of(annotation: Any) -> Any:

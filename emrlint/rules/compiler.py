@@ -36,6 +36,7 @@ from emrlint.rules.catalogue import (
     ItemType,
     ListType,
     Type,
+    episode_time_fields,
     fields_of,
 )
 from emrlint.rules.stay import EPISODE_FIELDS
@@ -173,8 +174,15 @@ class _Compiler:
         self.kind_groups = vocabulary.groups
 
     # -------------------------------------------------------------- errors
-    def error(self, code: str, slug: str, message: str, span: Span | None,
-              help: str | None = None, suggestion: str | None = None) -> None:
+    def error(
+        self,
+        code: str,
+        slug: str,
+        message: str,
+        span: Span | None,
+        help: str | None = None,
+        suggestion: str | None = None,
+    ) -> None:
         if suggestion and help is None:
             help = f"did you mean `{suggestion}`?"
         source_line = None
@@ -189,8 +197,9 @@ class _Compiler:
             self.compile_param(param)
         for define in self.tree.defines:
             if define.name in self.defines or define.name in self.params:
-                self.error("E108", "duplicate-name", f"`{define.name}` is defined twice",
-                           define.span)
+                self.error(
+                    "E108", "duplicate-name", f"`{define.name}` is defined twice", define.span
+                )
             self.defines[define.name] = self.define_value(define)
         rules = []
         seen: set[tuple[str, int]] = set()
@@ -200,9 +209,13 @@ class _Compiler:
                 continue
             key = (compiled.id, compiled.version)
             if key in seen:
-                self.error("E109", "duplicate-rule",
-                           f"rule {compiled.id} version {compiled.version} is defined twice",
-                           rule.span, help="raise `version` and set valid_from/valid_to")
+                self.error(
+                    "E109",
+                    "duplicate-rule",
+                    f"rule {compiled.id} version {compiled.version} is defined twice",
+                    rule.span,
+                    help="raise `version` and set valid_from/valid_to",
+                )
             seen.add(key)
             rules.append(compiled)
         if self.errors:
@@ -222,25 +235,36 @@ class _Compiler:
     def define_value(self, define: n.Define) -> tuple[Any, Any]:
         """A define is an expression, or a list of record kinds for finders to use."""
         value = define.value
-        if isinstance(value, n.ListLiteral) and value.items and all(
-            isinstance(item, n.Name) and item.name in self.vocabulary.kinds for item in value.items
+        if (
+            isinstance(value, n.ListLiteral)
+            and value.items
+            and all(
+                isinstance(item, n.Name) and item.name in self.vocabulary.kinds
+                for item in value.items
+            )
         ):
             return p.Const(tuple(item.name for item in value.items)), ListType(DOC_KIND)
         return self.expr(value, _Scope())
 
     def compile_param(self, param: n.Param) -> None:
         if param.name in self.params:
-            self.error("E108", "duplicate-name", f"parameter `{param.name}` is declared twice",
-                       param.span)
+            self.error(
+                "E108", "duplicate-name", f"parameter `{param.name}` is declared twice", param.span
+            )
             return
         value = literal_value(param.default)
         if value is None:
-            self.error("E111", "bad-parameter",
-                       "a parameter default must be a literal: a number, duration, text, "
-                       "date, true/false or a list", param.span)
+            self.error(
+                "E111",
+                "bad-parameter",
+                "a parameter default must be a literal: a number, duration, text, "
+                "date, true/false or a list",
+                param.span,
+            )
             return
-        self.params[param.name] = ParamSpec(param.name, value, _type_of_value(value),
-                                            param.description, self.rulebook_id)
+        self.params[param.name] = ParamSpec(
+            param.name, value, _type_of_value(value), param.description, self.rulebook_id
+        )
 
     # -------------------------------------------------------------- rules
     def compile_rule(self, rule: n.Rule, book_valid_from: Any) -> CompiledRule | None:
@@ -248,32 +272,57 @@ class _Compiler:
         severity = self.severity(meta, rule)
         category = meta.get("category", (None, rule.span))
         if category[0] is None:
-            self.error("E110", "missing-metadata", f"rule {rule.id} has no `category`", rule.span,
-                       help=f"add `category` with one of {', '.join(CATEGORIES)}")
+            self.error(
+                "E110",
+                "missing-metadata",
+                f"rule {rule.id} has no `category`",
+                rule.span,
+                help=f"add `category` with one of {', '.join(CATEGORIES)}",
+            )
         elif category[0] not in CATEGORIES:
-            self.error("E112", "bad-metadata", f"unknown category `{category[0]}`", category[1],
-                       suggestion=did_you_mean(str(category[0]), CATEGORIES))
+            self.error(
+                "E112",
+                "bad-metadata",
+                f"unknown category `{category[0]}`",
+                category[1],
+                suggestion=did_you_mean(str(category[0]), CATEGORIES),
+            )
         for required in ("cites", "tags"):
             if required not in meta:
-                self.error("E110", "missing-metadata", f"rule {rule.id} has no `{required}`",
-                           rule.span, help="every rule names its source clause and tags")
+                self.error(
+                    "E110",
+                    "missing-metadata",
+                    f"rule {rule.id} has no `{required}`",
+                    rule.span,
+                    help="every rule names its source clause and tags",
+                )
         if rule.title_en is None:
-            self.error("E110", "missing-metadata", f"rule {rule.id} has no English title",
-                       rule.span, help='write the titles as "中文" / "English"')
+            self.error(
+                "E110",
+                "missing-metadata",
+                f"rule {rule.id} has no English title",
+                rule.span,
+                help='write the titles as "中文" / "English"',
+            )
         scope = _Scope()
         whens = []
         subject = Subject("episode", None, None, None, None, None, None, None)
         for clause in rule.scopes:
             if isinstance(clause, n.When):
                 if subject.collection != "episode":
-                    self.error("E113", "when-after-for-each",
-                               "`when` judges the episode, so it comes before `for each`",
-                               clause.span, help="filter subjects with `for each ... where ...`")
+                    self.error(
+                        "E113",
+                        "when-after-for-each",
+                        "`when` judges the episode, so it comes before `for each`",
+                        clause.span,
+                        help="filter subjects with `for each ... where ...`",
+                    )
                 whens.append(self.condition(clause.condition, scope))
             else:
                 if subject.collection != "episode":
-                    self.error("E113", "two-subjects", "a rule has at most one `for each`",
-                               clause.span)
+                    self.error(
+                        "E113", "two-subjects", "a rule has at most one `for each`", clause.span
+                    )
                 subject = self.subject(clause, scope)
         requirement = self.requirement(rule.requirement, scope, subject)
         message_zh = message_en = None
@@ -313,14 +362,24 @@ class _Compiler:
     def severity(self, meta: dict[str, Any], rule: n.Rule) -> Severity:
         value, span = meta.get("severity", (None, rule.span))
         if value is None:
-            self.error("E110", "missing-metadata", f"rule {rule.id} has no `severity`", rule.span,
-                       help="add `severity` with one of info, minor, major, critical")
+            self.error(
+                "E110",
+                "missing-metadata",
+                f"rule {rule.id} has no `severity`",
+                rule.span,
+                help="add `severity` with one of info, minor, major, critical",
+            )
             return Severity.minor
         try:
             return Severity(value)
         except ValueError:
-            self.error("E112", "bad-metadata", f"unknown severity `{value}`", span,
-                       suggestion=did_you_mean(str(value), [s.value for s in Severity]))
+            self.error(
+                "E112",
+                "bad-metadata",
+                f"unknown severity `{value}`",
+                span,
+                suggestion=did_you_mean(str(value), [s.value for s in Severity]),
+            )
             return Severity.minor
 
     def subject(self, clause: n.ForEach, scope: _Scope) -> Subject:
@@ -328,13 +387,30 @@ class _Compiler:
         if resolved is None:
             return Subject("episode", None, None, None, None, None, None, None)
         collection, kinds = resolved
+        if collection.item_type == "episode":
+            self.error("E105", "bad-subject", f"`for each` needs a collection, not the episode "
+                       f"field `{collection.name}`", clause.type_span)
         slot = scope.bind(clause.binding, ItemType(collection.item_type))
         where = self.condition(clause.where, scope) if clause.where is not None else None
-        label = {"document": "kind", "procedure": "name", "diagnosis": "code",
-                 "order": "name", "assessment": "kind", "observation": "name",
-                 "consultation": "department"}.get(collection.item_type)
-        return Subject(collection.name, collection.list_attr, collection.event_type, kinds,
-                       slot, where, label, collection.time_attr)
+        label = {
+            "document": "kind",
+            "procedure": "name",
+            "diagnosis": "code",
+            "order": "name",
+            "assessment": "kind",
+            "observation": "name",
+            "consultation": "department",
+        }.get(collection.item_type)
+        return Subject(
+            collection.name,
+            collection.list_attr,
+            collection.event_type,
+            kinds,
+            slot,
+            where,
+            label,
+            collection.time_attr,
+        )
 
     def collection_for(
         self, names: Iterable[tuple[str, Span]]
@@ -354,18 +430,36 @@ class _Compiler:
                 kinds.update(self.defines[name][0].value)
             elif name in ASSESSMENT_KINDS:
                 assessment_kinds.add(name)
+            elif name in episode_time_fields() and len(list(names)) == 1:
+                # `require archived_at within 2 workdays after discharge`: the episode is the
+                # item, present when the field is; its time is the field.
+                return Collection(name, None, "episode", name), None
             else:
-                choices = [*COLLECTIONS, *self.vocabulary.kinds, *self.kind_groups,
-                           *ASSESSMENT_KINDS]
+                choices = [
+                    *COLLECTIONS,
+                    *episode_time_fields(),
+                    *self.vocabulary.kinds,
+                    *self.kind_groups,
+                    *ASSESSMENT_KINDS,
+                ]
                 zh = {info.zh: info.name for info in self.vocabulary.kinds.values()}
                 suggestion = did_you_mean(name, choices) or zh.get(name)
-                self.error("E103", "unknown-kind", f"`{name}` is not a record kind or collection",
-                           span, suggestion=suggestion,
-                           help=None if suggestion else "`emrlint kinds` lists the record kinds")
+                self.error(
+                    "E103",
+                    "unknown-kind",
+                    f"`{name}` is not a record kind or collection",
+                    span,
+                    suggestion=suggestion,
+                    help=None if suggestion else "`emrlint kinds` lists the record kinds",
+                )
                 return None
         if sum(bool(x) for x in (collections, kinds, assessment_kinds)) > 1 or len(collections) > 1:
-            self.error("E104", "mixed-kinds", "a list may not mix collections and kinds",
-                       next(iter(names))[1])
+            self.error(
+                "E104",
+                "mixed-kinds",
+                "a list may not mix collections and kinds",
+                next(iter(names))[1],
+            )
             return None
         if collections:
             return COLLECTIONS[collections.pop()], None
@@ -378,8 +472,16 @@ class _Compiler:
         negate = node.mode.startswith("forbid")
         if node.condition is not None:
             condition = self.condition(node.condition, scope)
-            return RequirementPlan("that", negate, None, "at_least", p.Const(1), condition, (),
-                                   _describe_condition(negate))
+            return RequirementPlan(
+                "that",
+                negate,
+                None,
+                "at_least",
+                p.Const(1),
+                condition,
+                (),
+                _describe_condition(negate),
+            )
         assert node.finder is not None
         query, searched = self.finder_query(node.finder, node.temporal, scope, always=True)
         quantity_mode, amount = "at_least", p.Const(1)
@@ -390,20 +492,26 @@ class _Compiler:
             amount, amount_type = self.expr(node.quantity.amount, scope)
             self.expect_type(amount_type, NUMBER, node.quantity.span)
         description = self.describe_window(node.temporal)
-        return RequirementPlan("items", negate, query, quantity_mode, amount, None, searched,
-                               description)
+        return RequirementPlan(
+            "items", negate, query, quantity_mode, amount, None, searched, description
+        )
 
-    def finder_query(self, finder: n.Finder, temporal: n.Temporal | None, scope: _Scope,
-                     always: bool = False) -> tuple[p.EpisodeQuery | None, tuple[str, ...]]:
+    def finder_query(
+        self, finder: n.Finder, temporal: n.Temporal | None, scope: _Scope, always: bool = False
+    ) -> tuple[p.EpisodeQuery | None, tuple[str, ...]]:
         """A query over an episode collection; `always` gives an unwindowed requirement the
         whole record as its window, due at discharge."""
         resolved = self.collection_for(finder.kinds)
         if resolved is None:
             return None, ()
         collection, kinds = resolved
-        if collection.list_attr is None:
-            self.error("E105", "bad-subject", f"`{collection.name}` can only follow `for each`",
-                       finder.span)
+        if collection.name in ("day", "week"):
+            self.error(
+                "E105",
+                "bad-subject",
+                f"`{collection.name}` can only follow `for each`",
+                finder.span,
+            )
             return None, ()
         window = self.window(temporal, scope) if temporal is not None else None
         if window is None and always:
@@ -418,31 +526,50 @@ class _Compiler:
             fields = fields_of(collection.item_type)
             if name not in fields or fields[name].type != TIME:
                 times = [f for f, info in fields.items() if info.type == TIME]
-                self.error("E102", "unknown-field", f"{collection.item_type} has no time `{name}`",
-                           span, suggestion=did_you_mean(name, times))
+                self.error(
+                    "E102",
+                    "unknown-field",
+                    f"{collection.item_type} has no time `{name}`",
+                    span,
+                    suggestion=did_you_mean(name, times),
+                )
             time_attr = name
         label = collection.item_type
         searched = tuple(sorted(kinds)) if kinds else (collection.name,)
-        query = p.EpisodeQuery(collection.list_attr, collection.event_type, kinds, slot, where,
-                               window, time_attr, label)
+        query = p.EpisodeQuery(
+            collection.list_attr,
+            collection.event_type,
+            kinds,
+            slot,
+            where,
+            window,
+            time_attr,
+            label,
+        )
         return query, searched
 
     def window(self, temporal: n.Temporal, scope: _Scope) -> p.WindowPlan:
         anchor_plan, anchor_type = self.expr(temporal.anchor, scope)  # type: ignore[arg-type]
         if temporal.kind == "during":
             if not (isinstance(anchor_type, ItemType) and anchor_type.name in _INTERVAL_TYPES):
-                self.error("E106", "type-mismatch",
-                           f"`during`/`on` needs a day, a week or `stay`, not {anchor_type}",
-                           temporal.span)
+                self.error(
+                    "E106",
+                    "type-mismatch",
+                    f"`during`/`on` needs a day, a week or `stay`, not {anchor_type}",
+                    temporal.span,
+                )
             return p.WindowPlan("during", anchor_plan)
         self.expect_type(anchor_type, TIME, temporal.span)
         duration_plan = until_plan = None
         if temporal.duration is not None:
             duration_plan, duration_type = self.expr(temporal.duration, scope)
             if duration_type not in (DURATION, WORKDAYS, ANY):
-                self.error("E106", "type-mismatch",
-                           f"expected a duration such as 6h or 5 workdays, not {duration_type}",
-                           _span_of(temporal.duration))
+                self.error(
+                    "E106",
+                    "type-mismatch",
+                    f"expected a duration such as 6h or 5 workdays, not {duration_type}",
+                    _span_of(temporal.duration),
+                )
         if temporal.until is not None:
             until_plan, until_type = self.expr(temporal.until, scope)
             self.expect_type(until_type, TIME, _span_of(temporal.until))
@@ -455,8 +582,10 @@ class _Compiler:
         duration = _text(temporal.duration) if temporal.duration is not None else ""
         kind = temporal.kind
         if kind == "within_after":
-            return (f"timed in [{anchor}, {anchor} + {duration}] (inclusive); "
-                    f"due by {anchor} + {duration}")
+            return (
+                f"timed in [{anchor}, {anchor} + {duration}] (inclusive); "
+                f"due by {anchor} + {duration}"
+            )
         if kind == "within_before":
             return f"timed in [{anchor} - {duration}, {anchor}] (inclusive); due by {anchor}"
         if kind == "before":
@@ -473,8 +602,13 @@ class _Compiler:
         try:
             parsed = list(string.Formatter().parse(template))
         except ValueError:
-            self.error("E107", "bad-message", "unbalanced { } in the message", span,
-                       help="write {{ and }} for literal braces")
+            self.error(
+                "E107",
+                "bad-message",
+                "unbalanced { } in the message",
+                span,
+                help="write {{ and }} for literal braces",
+            )
             return MessagePlan(template, ())
         for _, field_text, _, _ in parsed:
             if field_text is None or field_text == "":
@@ -499,8 +633,12 @@ class _Compiler:
     def expect_type(self, actual: Any, expected: Any, span: Span | None) -> None:
         if actual in (expected, ANY):
             return
-        self.error("E106", "type-mismatch", f"expected {_type_word(expected)}, "
-                   f"found {_type_word(actual)}", span)
+        self.error(
+            "E106",
+            "type-mismatch",
+            f"expected {_type_word(expected)}, found {_type_word(actual)}",
+            span,
+        )
 
     def expr(self, node: Any, scope: _Scope, hint: Any = None) -> tuple[Any, Any]:
         method = getattr(self, f"expr_{type(node).__name__}")
@@ -527,8 +665,9 @@ class _Compiler:
         return p.ListOf(tuple(plans)), ListType(element_type)
 
     def expr_ObjectValue(self, node: n.ObjectValue, scope: _Scope, hint: Any) -> tuple[Any, Any]:
-        self.error("E106", "type-mismatch", "an object { … } is only allowed in examples",
-                   node.span)
+        self.error(
+            "E106", "type-mismatch", "an object { … } is only allowed in examples", node.span
+        )
         return p.Const(None), ANY
 
     def expr_Name(self, node: n.Name, scope: _Scope, hint: Any) -> tuple[Any, Any]:
@@ -554,17 +693,30 @@ class _Compiler:
         candidates = [*scope.variables, *self.params, *self.defines, *episode_fields]
         if isinstance(hint, EnumType):
             candidates += [str(e.value) for e in hint.enum]
-        self.error("E101", "unknown-name", f"unknown name `{name}`", node.span,
-                   suggestion=did_you_mean(name, candidates),
-                   help=None if did_you_mean(name, candidates) else
-                   f"expected {hint}" if isinstance(hint, EnumType) else None)
+        self.error(
+            "E101",
+            "unknown-name",
+            f"unknown name `{name}`",
+            node.span,
+            suggestion=did_you_mean(name, candidates),
+            help=None
+            if did_you_mean(name, candidates)
+            else f"expected {hint}"
+            if isinstance(hint, EnumType)
+            else None,
+        )
         return p.Const(None), ANY
 
     def check_kind_symbol(self, name: str, hint: Any, span: Span) -> None:
         known = list(self.vocabulary.kinds) if hint == DOC_KIND else list(ASSESSMENT_KINDS)
         if name not in known:
-            self.error("E103", "unknown-kind", f"`{name}` is not a known {hint}", span,
-                       suggestion=did_you_mean(name, known))
+            self.error(
+                "E103",
+                "unknown-kind",
+                f"`{name}` is not a known {hint}",
+                span,
+                suggestion=did_you_mean(name, known),
+            )
 
     def expr_FieldAccess(self, node: n.FieldAccess, scope: _Scope, hint: Any) -> tuple[Any, Any]:
         target_plan, target_type = self.expr(node.target, scope)
@@ -573,14 +725,20 @@ class _Compiler:
         if target_type is ANY:
             return p.Const(None), ANY
         if not isinstance(item_type, ItemType):
-            self.error("E102", "unknown-field", f"{_type_word(target_type)} has no fields",
-                       node.span)
+            self.error(
+                "E102", "unknown-field", f"{_type_word(target_type)} has no fields", node.span
+            )
             return p.Const(None), ANY
         fields = fields_of(item_type.name)
         info = fields.get(node.field)
         if info is None:
-            self.error("E102", "unknown-field", f"{item_type.name} has no field `{node.field}`",
-                       node.span, suggestion=did_you_mean(node.field, fields))
+            self.error(
+                "E102",
+                "unknown-field",
+                f"{item_type.name} has no field `{node.field}`",
+                node.span,
+                suggestion=did_you_mean(node.field, fields),
+            )
             return p.Const(None), ANY
         plan, value_type = self.field_plan(target_plan, item_type.name, node.field, info)
         if is_list:
@@ -604,9 +762,12 @@ class _Compiler:
         right, right_type = self.expr(node.right, scope)
         result = _arithmetic_type(node.op, left_type, right_type)
         if result is None:
-            self.error("E106", "type-mismatch",
-                       f"cannot compute {_type_word(left_type)} {node.op} {_type_word(right_type)}",
-                       node.span)
+            self.error(
+                "E106",
+                "type-mismatch",
+                f"cannot compute {_type_word(left_type)} {node.op} {_type_word(right_type)}",
+                node.span,
+            )
             result = ANY
         return p.Arithmetic(node.op, left, right), result
 
@@ -616,9 +777,12 @@ class _Compiler:
         if isinstance(node.left, n.Name) and left_type is ANY and right_type is not ANY:
             left, left_type = self.expr(node.left, scope, right_type)
         if not _comparable(left_type, right_type):
-            self.error("E106", "type-mismatch",
-                       f"cannot compare {_type_word(left_type)} with {_type_word(right_type)}",
-                       node.span)
+            self.error(
+                "E106",
+                "type-mismatch",
+                f"cannot compare {_type_word(left_type)} with {_type_word(right_type)}",
+                node.span,
+            )
         return p.CompareOp(node.op, left, right), BOOL
 
     def expr_Membership(self, node: n.Membership, scope: _Scope, hint: Any) -> tuple[Any, Any]:
@@ -629,8 +793,12 @@ class _Compiler:
                 self.error("E106", "type-mismatch", "`matches` needs a code (text)", node.span)
             return p.CodeMatch(value, collection), BOOL
         if not isinstance(collection_type, ListType) and collection_type is not ANY:
-            self.error("E106", "type-mismatch", f"`in` needs a list, found "
-                       f"{_type_word(collection_type)}", _span_of(node.collection))
+            self.error(
+                "E106",
+                "type-mismatch",
+                f"`in` needs a list, found {_type_word(collection_type)}",
+                _span_of(node.collection),
+            )
         return p.Membership(value, collection, node.op == "not in"), BOOL
 
     def expr_PresenceTest(self, node: n.PresenceTest, scope: _Scope, hint: Any) -> tuple[Any, Any]:
@@ -649,8 +817,7 @@ class _Compiler:
         then, then_type = self.expr(node.then, scope, hint)
         otherwise, otherwise_type = self.expr(node.otherwise, scope, hint)
         if not _comparable(then_type, otherwise_type):
-            self.error("E106", "type-mismatch", "both branches must have the same type",
-                       node.span)
+            self.error("E106", "type-mismatch", "both branches must have the same type", node.span)
         return p.Conditional(condition, then, otherwise), then_type
 
     def expr_Aggregate(self, node: n.Aggregate, scope: _Scope, hint: Any) -> tuple[Any, Any]:
@@ -668,8 +835,12 @@ class _Compiler:
             return p.AnyOf(query), BOOL
         if node.function == "all":
             if not isinstance(query, p.ListQuery):
-                self.error("E106", "type-mismatch", "`all` ranges over a list: all(x in ... where"
-                           " ...)", node.span)
+                self.error(
+                    "E106",
+                    "type-mismatch",
+                    "`all` ranges over a list: all(x in ... where ...)",
+                    node.span,
+                )
             return p.AllOf(query), BOOL
         return p.FirstOrLast(query, node.function == "last", str(item_type)), item_type
 
@@ -678,8 +849,12 @@ class _Compiler:
             source, source_type = self.expr(node.source, scope)
             if not isinstance(source_type, ListType):
                 if source_type is not ANY:
-                    self.error("E106", "type-mismatch", f"`in` needs a list, found "
-                               f"{_type_word(source_type)}", _span_of(node.source))
+                    self.error(
+                        "E106",
+                        "type-mismatch",
+                        f"`in` needs a list, found {_type_word(source_type)}",
+                        _span_of(node.source),
+                    )
                 return None, ANY
             slot = scope.bind(node.binding, source_type.element)
             where = self.condition(node.where, scope) if node.where is not None else None
@@ -793,8 +968,15 @@ def _describe_condition(negate: bool) -> str:
 def _at(error: Diagnostic, span: Span, lines: list[str]) -> Diagnostic:
     """Message placeholders are compiled alone; point their errors at the message itself."""
     source_line = lines[span.line - 1] if 0 < span.line <= len(lines) else None
-    return Diagnostic(error.code, error.slug, error.message + " (in the message)", span,
-                      error.help, source_line, error.suggestion)
+    return Diagnostic(
+        error.code,
+        error.slug,
+        error.message + " (in the message)",
+        span,
+        error.help,
+        source_line,
+        error.suggestion,
+    )
 
 
 def _stem(path: str) -> str:

@@ -22,7 +22,7 @@ from emrlint.rules.stay import stay_days, stay_weeks
 from emrlint.rules.values import Missing, Range, format_value
 from emrlint.rules.workdays import WorkdayCalendar
 
-__all__ = ["RuleSet", "RunSettings", "RuleStats", "evaluate_episode", "evaluate_rule"]
+__all__ = ["RuleSet", "RuleStats", "RunSettings", "evaluate_episode", "evaluate_rule"]
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,12 @@ class RuleSet:
         grouped: dict[str, list[CompiledRule]] = {}
         for rule in rules:
             grouped.setdefault(rule.id, []).append(rule)
-        return cls({rule_id: tuple(sorted(group, key=lambda r: r.version))
-                    for rule_id, group in grouped.items()})
+        return cls(
+            {
+                rule_id: tuple(sorted(group, key=lambda r: r.version))
+                for rule_id, group in grouped.items()
+            }
+        )
 
     def __len__(self) -> int:
         return len(self.versions)
@@ -89,17 +93,26 @@ def evaluate_episode(
 ) -> list[Outcome]:
     """Every applicable rule on one episode, in rule-id order."""
     admitted = episode.admitted_at
-    admitted_day = (admitted.astimezone(settings.tz).date()
-                    if isinstance(admitted, dt.datetime) else admitted)
+    admitted_day = (
+        admitted.astimezone(settings.tz).date() if isinstance(admitted, dt.datetime) else admitted
+    )
     cache: dict[str, Any] = {}
     outcomes: list[Outcome] = []
     for rule_id in sorted(rules.versions):
         rule = rules.in_force(rule_id, admitted_day)
         if rule is None:
             latest = rules.versions[rule_id][-1]
-            outcomes.append(_outcome(latest, episode, settings, Status.NA, _episode_subject(episode),
-                                     Evidence(reason="no version of this rule was in force at "
-                                              "admission"), None))
+            outcomes.append(
+                _outcome(
+                    latest,
+                    episode,
+                    settings,
+                    Status.NA,
+                    _episode_subject(episode),
+                    Evidence(reason="no version of this rule was in force at admission"),
+                    None,
+                )
+            )
             continue
         started = time.perf_counter()
         outcomes.extend(evaluate_rule(rule, episode, settings, calendar, cache))
@@ -133,8 +146,17 @@ def evaluate_rule(
         reason = f"the rule exceeded its time budget of {settings.budget_seconds}s"
     except (ArithmeticError, TypeError, ValueError, AttributeError, KeyError, OverflowError) as e:
         reason = f"the rule could not be evaluated: {type(e).__name__}: {e}"
-    return [_outcome(rule, episode, settings, Status.INDETERMINATE, _episode_subject(episode),
-                     Evidence(reason=reason), ctx)]
+    return [
+        _outcome(
+            rule,
+            episode,
+            settings,
+            Status.INDETERMINATE,
+            _episode_subject(episode),
+            Evidence(reason=reason),
+            ctx,
+        )
+    ]
 
 
 def _evaluate(rule: CompiledRule, ctx: p.EvalContext, settings: RunSettings) -> list[Outcome]:
@@ -142,11 +164,29 @@ def _evaluate(rule: CompiledRule, ctx: p.EvalContext, settings: RunSettings) -> 
     for when in rule.whens:
         in_scope = when.evaluate(ctx)
         if isinstance(in_scope, Missing):
-            return [_outcome(rule, episode, settings, Status.INDETERMINATE,
-                             _episode_subject(episode), Evidence(reason=in_scope.reason), ctx)]
+            return [
+                _outcome(
+                    rule,
+                    episode,
+                    settings,
+                    Status.INDETERMINATE,
+                    _episode_subject(episode),
+                    Evidence(reason=in_scope.reason),
+                    ctx,
+                )
+            ]
         if in_scope is False:
-            return [_outcome(rule, episode, settings, Status.NA, _episode_subject(episode),
-                             Evidence(reason="the episode is out of the rule's scope"), ctx)]
+            return [
+                _outcome(
+                    rule,
+                    episode,
+                    settings,
+                    Status.NA,
+                    _episode_subject(episode),
+                    Evidence(reason="the episode is out of the rule's scope"),
+                    ctx,
+                )
+            ]
     subject_spec = rule.subject
     outcomes = []
     for item in _subjects(subject_spec, ctx):
@@ -159,15 +199,33 @@ def _evaluate(rule: CompiledRule, ctx: p.EvalContext, settings: RunSettings) -> 
             if selected is False:
                 continue
             if isinstance(selected, Missing):
-                outcomes.append(_outcome(rule, episode, settings, Status.INDETERMINATE, subject,
-                                         Evidence(reason=selected.reason), ctx))
+                outcomes.append(
+                    _outcome(
+                        rule,
+                        episode,
+                        settings,
+                        Status.INDETERMINATE,
+                        subject,
+                        Evidence(reason=selected.reason),
+                        ctx,
+                    )
+                )
                 continue
         status, evidence = _judge(rule.requirement, ctx)
         outcomes.append(_outcome(rule, episode, settings, status, subject, evidence, ctx))
     if not outcomes:
         reason = f"no {subject_spec.collection} in the rule's scope"
-        outcomes.append(_outcome(rule, episode, settings, Status.NA, _episode_subject(episode),
-                                 Evidence(reason=reason), ctx))
+        outcomes.append(
+            _outcome(
+                rule,
+                episode,
+                settings,
+                Status.NA,
+                _episode_subject(episode),
+                Evidence(reason=reason),
+                ctx,
+            )
+        )
     return outcomes
 
 
@@ -212,8 +270,7 @@ def _judge_items(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[Stat
         return Status.INDETERMINATE, Evidence(searched=requirement.searched, reason=amount.reason)
     matches = query.run(ctx)
     if isinstance(matches, Missing):
-        return Status.INDETERMINATE, Evidence(searched=requirement.searched,
-                                              reason=matches.reason)
+        return Status.INDETERMINATE, Evidence(searched=requirement.searched, reason=matches.reason)
     window = matches.window
     low = len(matches.yes)
     high = low + len(matches.maybe)
@@ -280,8 +337,12 @@ def _required_words(mode: str, need: int) -> str:
 
 
 def _found(item: Any, moment: Range | None, label: str) -> FoundItem:
-    return FoundItem(type=label, id=str(item.id), kind=getattr(item, "kind", None),
-                     time=moment.lo if moment is not None else None)
+    return FoundItem(
+        type=label,
+        id=str(item.id),
+        kind=getattr(item, "kind", None),
+        time=moment.lo if moment is not None else None,
+    )
 
 
 # ---------------------------------------------------------------- outcome assembly
@@ -299,12 +360,18 @@ def _subject_of(item: Any, spec: Any, ctx: p.EvalContext) -> Subject:
         return Subject(spec.collection, item.id, label, item.start)
     label = getattr(item, spec.label_attr, None) if spec.label_attr else None
     moment = getattr(item, spec.time_attr, None) if spec.time_attr else None
-    return Subject(spec.collection, str(item.id), str(label) if label is not None else None,
-                   moment)
+    return Subject(spec.collection, str(item.id), str(label) if label is not None else None, moment)
 
 
-def _outcome(rule: CompiledRule, episode: Episode, settings: RunSettings, status: Status,
-             subject: Subject, evidence: Evidence, ctx: p.EvalContext | None) -> Outcome:
+def _outcome(
+    rule: CompiledRule,
+    episode: Episode,
+    settings: RunSettings,
+    status: Status,
+    subject: Subject,
+    evidence: Evidence,
+    ctx: p.EvalContext | None,
+) -> Outcome:
     message_zh = message_en = ""
     if status not in (Status.PASS, Status.NA) and ctx is not None:
         message_zh = _render(rule.message_zh, ctx) if rule.message_zh else rule.title_zh

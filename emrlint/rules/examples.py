@@ -65,8 +65,12 @@ def run_examples(
     return results
 
 
-def run_rule_examples(rule: CompiledRule, defaults: dict[str, Any], vocabulary: Vocabulary,
-                      calendar: WorkdayCalendar | None = None) -> list[ExampleResult]:
+def run_rule_examples(
+    rule: CompiledRule,
+    defaults: dict[str, Any],
+    vocabulary: Vocabulary,
+    calendar: WorkdayCalendar | None = None,
+) -> list[ExampleResult]:
     results = []
     statuses = set()
     for example in rule.examples:
@@ -77,24 +81,41 @@ def run_rule_examples(rule: CompiledRule, defaults: dict[str, Any], vocabulary: 
             problems = [f"the example is malformed: {error}"]
         for expect in example.expects:
             statuses.add(expect.status)
-        results.append(ExampleResult(rule.id, example.name, not problems, "; ".join(problems),
-                                     example.span.file, example.span.line))
+        results.append(
+            ExampleResult(
+                rule.id,
+                example.name,
+                not problems,
+                "; ".join(problems),
+                example.span.file,
+                example.span.line,
+            )
+        )
     missing = [s for s in ("PASS", "FAIL") if s not in statuses]
     if missing:
-        results.append(ExampleResult(
-            rule.id, "(coverage)", False,
-            f"the rule needs at least one {' and one '.join(missing)} example",
-            rule.source_file, rule.source_line,
-        ))
+        results.append(
+            ExampleResult(
+                rule.id,
+                "(coverage)",
+                False,
+                f"the rule needs at least one {' and one '.join(missing)} example",
+                rule.source_file,
+                rule.source_line,
+            )
+        )
     return results
 
 
-def _run(rule: CompiledRule, example: n.Example, defaults: dict[str, Any],
-         vocabulary: Vocabulary, calendar: WorkdayCalendar | None) -> list[Outcome]:
+def _run(
+    rule: CompiledRule,
+    example: n.Example,
+    defaults: dict[str, Any],
+    vocabulary: Vocabulary,
+    calendar: WorkdayCalendar | None,
+) -> list[Outcome]:
     lets = _lets(example)
     episode = build_example_episode(example, vocabulary, lets)
-    as_of = _value(example.as_of, lets) if example.as_of is not None else \
-        lets["T"] + _DEFAULT_AS_OF
+    as_of = _value(example.as_of, lets) if example.as_of is not None else lets["T"] + _DEFAULT_AS_OF
     if not isinstance(as_of, dt.datetime):
         raise ExampleError("as_of must be a date-time such as T + 3h")
     params = dict(defaults)
@@ -113,8 +134,9 @@ def _lets(example: n.Example) -> dict[str, Any]:
     return lets
 
 
-def build_example_episode(example: n.Example, vocabulary: Vocabulary,
-                          lets: dict[str, Any] | None = None) -> Episode:
+def build_example_episode(
+    example: n.Example, vocabulary: Vocabulary, lets: dict[str, Any] | None = None
+) -> Episode:
     lets = lets if lets is not None else _lets(example)
     anchor = lets["T"]
     data: dict[str, Any] = {
@@ -131,8 +153,13 @@ def build_example_episode(example: n.Example, vocabulary: Vocabulary,
         raise ExampleError(describe_validation_error(error)) from None
 
 
-def _add_item(data: dict[str, Any], item: n.ExampleItem, lets: dict[str, Any],
-              vocabulary: Vocabulary, counters: dict[str, int]) -> None:
+def _add_item(
+    data: dict[str, Any],
+    item: n.ExampleItem,
+    lets: dict[str, Any],
+    vocabulary: Vocabulary,
+    counters: dict[str, int],
+) -> None:
     fields = {name: _json(_value(value, lets)) for name, value, _ in item.fields}
     head = item.head
     if head == "episode":
@@ -198,8 +225,11 @@ def _check(example: n.Example, outcomes: list[Outcome], lets: dict[str, Any]) ->
     problems = []
     for expect in example.expects:
         if expect.subject is not None:
-            chosen = [o for o in outcomes
-                      if o.subject.id in (expect.subject, expect.subject.replace("_", "-"))]
+            chosen = [
+                o
+                for o in outcomes
+                if o.subject.id in (expect.subject, expect.subject.replace("_", "-"))
+            ]
             if not chosen:
                 ids = ", ".join(o.subject.id for o in outcomes) or "none"
                 problems.append(f"no outcome for subject `{expect.subject}` (subjects: {ids})")
@@ -229,8 +259,10 @@ def _check_evidence(expect: n.Expect, outcome: Outcome, lets: dict[str, Any]) ->
         elif name == "margin":
             actual = evidence.margin
             ok = actual == wanted
-            wanted, actual = format_duration(wanted), \
-                format_duration(actual) if actual is not None else None
+            wanted, actual = (
+                format_duration(wanted),
+                format_duration(actual) if actual is not None else None,
+            )
         elif name == "count":
             actual = evidence.count
             ok = actual == wanted
@@ -241,8 +273,9 @@ def _check_evidence(expect: n.Expect, outcome: Outcome, lets: dict[str, Any]) ->
             actual = evidence.nearest.id if evidence.nearest else None
             ok = actual == wanted
         else:
-            problems.append(f"unknown expectation `{name}` (deadline, margin, count, found, "
-                            "nearest)")
+            problems.append(
+                f"unknown expectation `{name}` (deadline, margin, count, found, nearest)"
+            )
             continue
         if not ok:
             problems.append(f"expected {name} {format_value(wanted)}, got {format_value(actual)}")

@@ -17,8 +17,9 @@ _SUBJECT_WORDS = {
 }
 
 
-def rule_summary(rule: CompiledRule, specs: dict[str, ParamSpec],
-                 values: dict[str, Any]) -> dict[str, Any]:
+def rule_summary(
+    rule: CompiledRule, specs: dict[str, ParamSpec], values: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "id": rule.id,
         "version": rule.version,
@@ -33,10 +34,14 @@ def rule_summary(rule: CompiledRule, specs: dict[str, ParamSpec],
         "rulebook": rule.rulebook,
         "source": f"{rule.source_file}:{rule.source_line}",
         "parameters": [
-            {"name": name, "default": format_value(specs[name].default),
-             "value": format_value(values.get(name, specs[name].default)),
-             "description": specs[name].description}
-            for name in rule.params_used if name in specs
+            {
+                "name": name,
+                "default": format_value(specs[name].default),
+                "value": format_value(values.get(name, specs[name].default)),
+                "description": specs[name].description,
+            }
+            for name in rule.params_used
+            if name in specs
         ],
         "examples": [
             {"name": example.name, "expect": [e.status for e in example.expects]}
@@ -64,10 +69,14 @@ def explain_rule(rule: CompiledRule, specs: dict[str, ParamSpec], values: dict[s
         lines.append(f"PROVISIONAL: {rule.provisional}")
     lines += ["", "How it is judged:"]
     subject = rule.subject
-    lines.append("  " + _SUBJECT_WORDS.get(subject.collection,
-                                           f"once per {subject.collection} in the episode"
-                                           + (f" of kind {', '.join(sorted(subject.kinds))}"
-                                              if subject.kinds else "")))
+    lines.append(
+        "  "
+        + _SUBJECT_WORDS.get(
+            subject.collection,
+            f"once per {subject.collection} in the episode"
+            + (f" of kind {', '.join(sorted(subject.kinds))}" if subject.kinds else ""),
+        )
+    )
     if rule.whens:
         lines.append("  only for episodes that satisfy the rule's `when` condition (else NA)")
     requirement = rule.requirement
@@ -75,12 +84,16 @@ def explain_rule(rule: CompiledRule, specs: dict[str, ParamSpec], values: dict[s
         verb = "must not exist" if requirement.negate else "must exist"
         searched = ", ".join(requirement.searched)
         lines.append(f"  {searched} {verb}, {requirement.description}")
-        lines.append("  times are exact; bounds are inclusive; d/w are elapsed 24 h / 7 x 24 h;"
-                     " workdays end at the last moment of the n-th statutory working day")
+        lines.append(
+            "  times are exact; bounds are inclusive; d/w are elapsed 24 h / 7 x 24 h;"
+            " workdays end at the last moment of the n-th statutory working day"
+        )
     else:
         lines.append(f"  {requirement.description}")
-    lines.append("  unmet before the deadline: PENDING; unmet after it: FAIL; "
-                 "missing or day-only data that matters: INDETERMINATE")
+    lines.append(
+        "  unmet before the deadline: PENDING; unmet after it: FAIL; "
+        "missing or day-only data that matters: INDETERMINATE"
+    )
     if rule.params_used:
         lines += ["", "Parameters:"]
         for name in rule.params_used:

@@ -12,12 +12,18 @@ __all__ = ["junit_xml"]
 
 def junit_xml(results: Sequence[ExampleResult]) -> str:
     failures = sum(1 for r in results if not r.passed)
-    suite = ElementTree.Element("testsuite", name="emrlint-rule-examples",
-                                tests=str(len(results)), failures=str(failures))
+    suite = ElementTree.Element(
+        "testsuite", name="emrlint-rule-examples", tests=str(len(results)), failures=str(failures)
+    )
     for result in results:
-        case = ElementTree.SubElement(suite, "testcase", classname=result.rule_id,
-                                      name=result.example, file=result.file,
-                                      line=str(result.line))
+        case = ElementTree.SubElement(
+            suite,
+            "testcase",
+            classname=result.rule_id,
+            name=result.example,
+            file=result.file,
+            line=str(result.line),
+        )
         if not result.passed:
             failure = ElementTree.SubElement(case, "failure", message=result.detail)
             failure.text = f"{result.file}:{result.line}: {result.detail}"

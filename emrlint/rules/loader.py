@@ -20,8 +20,13 @@ from emrlint.model.vocabulary import Vocabulary
 from emrlint.rules.compiler import CompiledRulebook, compile_rulebook
 from emrlint.rules.syntax import grammar_text, parse_rulebook
 
-__all__ = ["RULEBOOK_SUFFIX", "cache_dir", "default_rulebook_dir", "find_rulebook_files",
-           "load_rulebooks"]
+__all__ = [
+    "RULEBOOK_SUFFIX",
+    "cache_dir",
+    "default_rulebook_dir",
+    "find_rulebook_files",
+    "load_rulebooks",
+]
 
 RULEBOOK_SUFFIX = ".rules"
 
@@ -47,8 +52,16 @@ def find_rulebook_files(paths: Iterable[Path]) -> list[Path]:
         elif path.is_file():
             found.append(path)
         else:
-            raise RulebookError([Diagnostic("E000", "rulebook-not-found",
-                                            f"no rulebook at {path}", Span(str(path), 1, 1))])
+            raise RulebookError(
+                [
+                    Diagnostic(
+                        "E000",
+                        "rulebook-not-found",
+                        f"no rulebook at {path}",
+                        Span(str(path), 1, 1),
+                    )
+                ]
+            )
     return found
 
 
@@ -60,26 +73,30 @@ def _cache_key(text: str, vocabulary: Vocabulary) -> str:
     return digest.hexdigest()
 
 
-def load_rulebook(path: Path, vocabulary: Vocabulary, use_cache: bool = True,
-                  display_path: str | None = None) -> CompiledRulebook:
+def load_rulebook(
+    path: Path, vocabulary: Vocabulary, use_cache: bool = True, display_path: str | None = None
+) -> CompiledRulebook:
     shown = display_path or str(path)
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise RulebookError([Diagnostic("E000", "rulebook-unreadable", str(error),
-                                        Span(shown, 1, 1))]) from None
+        raise RulebookError(
+            [Diagnostic("E000", "rulebook-unreadable", str(error), Span(shown, 1, 1))]
+        ) from None
     key = _cache_key(shown + "\0" + text, vocabulary)
     cached = _read_cache(key) if use_cache else None
     if cached is not None:
         return cached
-    compiled = compile_rulebook(parse_rulebook(text, shown), text, vocabulary)
+    zh_names = {info.zh: info.name for info in vocabulary.kinds.values()}
+    compiled = compile_rulebook(parse_rulebook(text, shown, zh_names), text, vocabulary)
     if use_cache:
         _write_cache(key, compiled)
     return compiled
 
 
-def load_rulebooks(paths: Sequence[Path], vocabulary: Vocabulary,
-                   use_cache: bool = True) -> list[CompiledRulebook]:
+def load_rulebooks(
+    paths: Sequence[Path], vocabulary: Vocabulary, use_cache: bool = True
+) -> list[CompiledRulebook]:
     """Load every rulebook; collect the errors of all files before raising."""
     books = []
     errors: list[Diagnostic] = []
@@ -88,9 +105,44 @@ def load_rulebooks(paths: Sequence[Path], vocabulary: Vocabulary,
             books.append(load_rulebook(path, vocabulary, use_cache, _display(path)))
         except RulebookError as error:
             errors.extend(error.diagnostics)
+    errors.extend(_clashes(books))
     if errors:
         raise RulebookError(errors)
     return books
+
+
+def _clashes(books: Sequence[CompiledRulebook]) -> list[Diagnostic]:
+    """Parameters share one namespace in emrlint.toml and rule ids are global: no clashes."""
+    errors = []
+    params: dict[str, str] = {}
+    rules: dict[tuple[str, int], str] = {}
+    for book in books:
+        for name in book.params:
+            if name in params:
+                errors.append(
+                    Diagnostic(
+                        "E108",
+                        "duplicate-name",
+                        f"parameter `{name}` is declared in both {params[name]} and {book.path}",
+                        Span(book.path, 1, 1),
+                        "give one of them a more specific name",
+                    )
+                )
+            params[name] = book.path
+        for rule in book.rules:
+            key = (rule.id, rule.version)
+            if key in rules:
+                errors.append(
+                    Diagnostic(
+                        "E109",
+                        "duplicate-rule",
+                        f"rule {rule.id} version {rule.version} is in both {rules[key]} and "
+                        f"{book.path}",
+                        Span(book.path, rule.source_line, 1),
+                    )
+                )
+            rules[key] = book.path
+    return errors
 
 
 def _display(path: Path) -> str:

@@ -49,9 +49,9 @@ class EvalContext:
     cache: dict[str, Any] = field(default_factory=dict)
 
     def check_budget(self) -> None:
-        if self.budget_until is not None and self.clock is not None:
-            if self.clock() > self.budget_until:
-                raise RuleBudgetExceeded
+        over = self.clock is not None and self.budget_until is not None
+        if over and self.clock() > self.budget_until:  # type: ignore[misc,operator]
+            raise RuleBudgetExceeded
 
     def to_range(self, value: dt.datetime | dt.date) -> Range:
         return time_range(value, self.tz)
@@ -398,6 +398,7 @@ class WindowPlan:
 
 def _after(anchor: Range, duration: Any, ctx: EvalContext) -> Range:
     if isinstance(duration, WorkdayCount):
+
         def last_moment(moment: dt.datetime) -> dt.datetime:
             day = ctx.calendar.add_workdays(ctx.local_date(moment), duration.days)
             return ctx.end_of_day(day)
@@ -408,6 +409,7 @@ def _after(anchor: Range, duration: Any, ctx: EvalContext) -> Range:
 
 def _before(anchor: Range, duration: Any, ctx: EvalContext) -> Range:
     if isinstance(duration, WorkdayCount):
+
         def first_moment(moment: dt.datetime) -> dt.datetime:
             day = ctx.calendar.subtract_workdays(ctx.local_date(moment), duration.days)
             return dt.datetime.combine(day, dt.time(), tzinfo=ctx.tz)
@@ -452,6 +454,8 @@ class EpisodeQuery:
     label: str
 
     def items(self, ctx: EvalContext) -> list[Any]:
+        if self.list_attr is None:  # an episode time field: the episode, when it is filled
+            return [ctx.episode] if getattr(ctx.episode, self.time_attr) is not None else []
         items = getattr(ctx.episode, self.list_attr)
         if self.event_type is not None:
             items = [i for i in items if i.type == self.event_type]
@@ -485,15 +489,25 @@ class EpisodeQuery:
             if accepted is True and inside is True:
                 yes.append((item, moment if isinstance(moment, Range) else None))
             elif inside is False:
-                if accepted is True and isinstance(moment, Range) and window is not None \
-                        and window.is_after_end(moment):
+                if (
+                    accepted is True
+                    and isinstance(moment, Range)
+                    and window is not None
+                    and window.is_after_end(moment)
+                ):
                     late.append((item, moment))
             else:
-                reason = accepted.reason if isinstance(accepted, Missing) else \
-                    inside.reason if isinstance(inside, Missing) else "imprecise data"
+                reason = (
+                    accepted.reason
+                    if isinstance(accepted, Missing)
+                    else inside.reason
+                    if isinstance(inside, Missing)
+                    else "imprecise data"
+                )
                 maybe.append((item, reason))
-        yes.sort(key=lambda pair: _sort_key(pair[1]))
-        late.sort(key=lambda pair: _sort_key(pair[1]))
+        yes.sort(key=lambda pair: (_sort_key(pair[1]), str(pair[0].id)))
+        late.sort(key=lambda pair: (_sort_key(pair[1]), str(pair[0].id)))
+        maybe.sort(key=lambda pair: str(pair[0].id))
         return Matches(tuple(yes), tuple(maybe), tuple(late), window)
 
     def evaluate(self, ctx: EvalContext) -> Any:  # a query used as a value: its items
@@ -583,8 +597,11 @@ class AllOf:
     query: Any
 
     def evaluate(self, ctx: EvalContext) -> Any:
-        source = self.query.source.evaluate(ctx) if isinstance(self.query, ListQuery) else \
-            self.query.items(ctx)
+        source = (
+            self.query.source.evaluate(ctx)
+            if isinstance(self.query, ListQuery)
+            else self.query.items(ctx)
+        )
         if isinstance(source, Missing):
             return source
         if not source:

@@ -14,7 +14,7 @@ from emrlint.model import ConditionLevel, DiagnosisRole, Episode
 from emrlint.rules.plans import EvalContext
 from emrlint.rules.values import Range
 
-__all__ = ["Day", "Interval", "Week", "stay_days", "stay_weeks", "EPISODE_FIELDS"]
+__all__ = ["EPISODE_FIELDS", "Day", "Interval", "Week", "stay_days", "stay_weeks"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +78,20 @@ def stay_days(ctx: EvalContext) -> list[Day]:
         ctx.check_budget()
         start = dt.datetime.combine(current, dt.time(), tzinfo=ctx.tz)
         day_end = ctx.end_of_day(current)
-        days.append(Day(
-            id=f"day-{index}",
-            date=current,
-            start=start,
-            end=day_end,
-            index=index,
-            is_workday=ctx.calendar.is_workday(current),
-            is_full=admission.hi <= start and day_end <= end.lo,
-            is_first=current == first,
-            is_last=current == last,
-            condition=_condition_at(ctx.episode, start, ctx),
-        ))
+        days.append(
+            Day(
+                id=f"day-{index}",
+                date=current,
+                start=start,
+                end=day_end,
+                index=index,
+                is_workday=ctx.calendar.is_workday(current),
+                is_full=admission.hi <= start and day_end <= end.lo,
+                is_first=current == first,
+                is_last=current == last,
+                condition=_condition_at(ctx.episode, start, ctx),
+            )
+        )
         current += dt.timedelta(days=1)
         index += 1
     ctx.cache["days"] = days

@@ -6,6 +6,7 @@ lark's expectations allow, a plain-words hint ("a duration such as 6h").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
@@ -48,14 +49,47 @@ def grammar_text() -> str:
 
 @cache
 def _parser(start: str) -> Lark:
-    return Lark(grammar_text(), parser="lalr", propagate_positions=True, start=start,
-                maybe_placeholders=False)
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        propagate_positions=True,
+        start=start,
+        maybe_placeholders=False,
+    )
 
 
-def parse_rulebook(text: str, path: str) -> nodes.RulebookFile:
-    """Parse rulebook text; raise RulebookError with the position of the first syntax error."""
-    tree = _parse(text, path, "start")
+def parse_rulebook(
+    text: str, path: str, zh_names: Mapping[str, str] | None = None
+) -> nodes.RulebookFile:
+    """Parse rulebook text; raise RulebookError with the position of the first syntax error.
+
+    `zh_names` maps 中文 kind names to kind names, so `抢救记录` can suggest `rescue_record`.
+    """
+    try:
+        tree = _parser("start").parse(text)
+    except UnexpectedInput as error:
+        diagnostic = _syntax_diagnostic(error, text, path, 1, 1)
+        if isinstance(error, UnexpectedCharacters) and zh_names:
+            diagnostic = _suggest_kind(diagnostic, text, error.pos_in_stream, zh_names)
+        raise RulebookError([diagnostic]) from None
     return ToNodes(path).transform(tree)
+
+
+def _suggest_kind(
+    diagnostic: Diagnostic, text: str, position: int, zh_names: Mapping[str, str]
+) -> Diagnostic:
+    end = position
+    while end < len(text) and not text[end].isspace() and not text[end].isascii():
+        end += 1
+    word = text[position:end]
+    kind = zh_names.get(word)
+    if kind is None:
+        return diagnostic
+    span = diagnostic.span
+    assert span is not None
+    wide = Span(span.file, span.line, span.column, span.line, span.column + len(word))
+    return Diagnostic(diagnostic.code, diagnostic.slug, f"`{word}` is not a name rules use",
+                      wide, f"did you mean `{kind}`?", diagnostic.source_line, kind)
 
 
 def parse_expression(text: str, path: str, line: int = 1, column: int = 1) -> nodes.Expr:
@@ -72,8 +106,9 @@ def _parse(text: str, path: str, start: str, line: int = 1, column: int = 1) -> 
         raise RulebookError([_syntax_diagnostic(error, text, path, line, column)]) from None
 
 
-def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str, line_offset: int,
-                       column_offset: int) -> Diagnostic:
+def _syntax_diagnostic(
+    error: UnexpectedInput, text: str, path: str, line_offset: int, column_offset: int
+) -> Diagnostic:
     line = getattr(error, "line", 1) or 1
     column = getattr(error, "column", 1) or 1
     if isinstance(error, UnexpectedEOF) or line < 1:
@@ -91,8 +126,13 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str, line_offset
         message = "unexpected end of the file"
     expected = sorted(getattr(error, "expected", None) or getattr(error, "allowed", None) or ())
     help_text = _expected_words(expected)
-    span = Span(path, line + line_offset - 1, column + (column_offset - 1 if line == 1 else 0),
-                line + line_offset - 1, end_column + (column_offset - 1 if line == 1 else 0))
+    span = Span(
+        path,
+        line + line_offset - 1,
+        column + (column_offset - 1 if line == 1 else 0),
+        line + line_offset - 1,
+        end_column + (column_offset - 1 if line == 1 else 0),
+    )
     return Diagnostic("E001", "syntax-error", message, span, help_text, source_line)
 
 

@@ -15,8 +15,12 @@ from emrlint.rules import nodes as n
 __all__ = ["ToNodes", "parse_duration", "unquote"]
 
 _DURATION_PART = re.compile(r"(\d+)(min|h|d|w)")
-_UNITS = {"min": dt.timedelta(minutes=1), "h": dt.timedelta(hours=1), "d": dt.timedelta(days=1),
-          "w": dt.timedelta(weeks=1)}
+_UNITS = {
+    "min": dt.timedelta(minutes=1),
+    "h": dt.timedelta(hours=1),
+    "d": dt.timedelta(days=1),
+    "w": dt.timedelta(weeks=1),
+}
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -49,8 +53,7 @@ class ToNodes(Transformer[Token, Any]):
         return Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
 
     def _token_span(self, token: Token) -> Span:
-        return Span(self.path, token.line or 1, token.column or 1, token.end_line,
-                    token.end_column)
+        return Span(self.path, token.line or 1, token.column or 1, token.end_line, token.end_column)
 
     # -------------------------------------------------------------- file
     def start(self, meta: Any, *items: Any) -> n.RulebookFile:
@@ -63,8 +66,13 @@ class ToNodes(Transformer[Token, Any]):
             rules=tuple(i for i in items if isinstance(i, n.Rule)),
         )
 
-    def rulebook_header(self, meta: Any, code: Token, titles: tuple[str, str | None],
-                        *fields: tuple[str, object, Span]) -> n.RulebookHeader:
+    def rulebook_header(
+        self,
+        meta: Any,
+        code: Token,
+        titles: tuple[str, str | None],
+        *fields: tuple[str, object, Span],
+    ) -> n.RulebookHeader:
         return n.RulebookHeader(str(code), titles[0], titles[1], fields, self._span(meta))
 
     def titles(self, meta: Any, zh: Token, en: Token | None = None) -> tuple[str, str | None]:
@@ -88,8 +96,9 @@ class ToNodes(Transformer[Token, Any]):
     def scope_note(self, meta: Any, value: Token) -> tuple[str, object, Span]:
         return self._field(meta, "scope", unquote(value))
 
-    def param(self, meta: Any, name: Token, default: n.Expr,
-              description: Token | None = None) -> n.Param:
+    def param(
+        self, meta: Any, name: Token, default: n.Expr, description: Token | None = None
+    ) -> n.Param:
         text = unquote(description) if description is not None else None
         return n.Param(str(name), default, text, self._span(meta))
 
@@ -103,8 +112,17 @@ class ToNodes(Transformer[Token, Any]):
         requirement = next(r for r in rest if isinstance(r, n.Requirement))
         message = next((r for r in rest if isinstance(r, n.Message)), None)
         examples = tuple(r for r in rest if isinstance(r, n.Example))
-        return n.Rule(str(code), titles[0], titles[1], fields, scopes, requirement, message,
-                      examples, self._span(meta))
+        return n.Rule(
+            str(code),
+            titles[0],
+            titles[1],
+            fields,
+            scopes,
+            requirement,
+            message,
+            examples,
+            self._span(meta),
+        )
 
     def severity(self, meta: Any, value: Token) -> tuple[str, object, Span]:
         return "severity", str(value), self._token_span(value)
@@ -136,10 +154,12 @@ class ToNodes(Transformer[Token, Any]):
     def when(self, meta: Any, condition: n.Expr) -> n.When:
         return n.When(condition, self._span(meta))
 
-    def for_each(self, meta: Any, subject: Token, binding: Token,
-                 where: n.Expr | None = None) -> n.ForEach:
-        return n.ForEach(str(subject), str(binding), where, self._span(meta),
-                         self._token_span(subject))
+    def for_each(
+        self, meta: Any, subject: Token, binding: Token, where: n.Expr | None = None
+    ) -> n.ForEach:
+        return n.ForEach(
+            str(subject), str(binding), where, self._span(meta), self._token_span(subject)
+        )
 
     def require_items(self, meta: Any, *parts: Any) -> n.Requirement:
         return self._items("require_items", meta, parts)
@@ -211,8 +231,7 @@ class ToNodes(Transformer[Token, Any]):
     def example(self, meta: Any, name: Token, *statements: Any) -> n.Example:
         lets = tuple(s[1:] for s in statements if isinstance(s, tuple) and s[0] == "let")
         params = tuple(s[1:] for s in statements if isinstance(s, tuple) and s[0] == "param")
-        as_of = next((s[1] for s in statements if isinstance(s, tuple) and s[0] == "as_of"),
-                     None)
+        as_of = next((s[1] for s in statements if isinstance(s, tuple) and s[0] == "as_of"), None)
         items = tuple(s for s in statements if isinstance(s, n.ExampleItem))
         expects = tuple(s for s in statements if isinstance(s, n.Expect))
         return n.Example(str(name), lets, as_of, params, items, expects, self._span(meta))
@@ -306,8 +325,9 @@ class ToNodes(Transformer[Token, Any]):
     def last(self, meta: Any, query: Any) -> n.Aggregate:
         return self._aggregate("last", meta, query)
 
-    def conditional(self, meta: Any, condition: n.Expr, then: n.Expr,
-                    otherwise: n.Expr) -> n.Conditional:
+    def conditional(
+        self, meta: Any, condition: n.Expr, then: n.Expr, otherwise: n.Expr
+    ) -> n.Conditional:
         return n.Conditional(condition, then, otherwise, self._span(meta))
 
     def episode_query(self, meta: Any, kinds: Tree, *rest: Any) -> n.Query:
@@ -317,8 +337,9 @@ class ToNodes(Transformer[Token, Any]):
         finder = n.Finder(tuple(kinds.children), binding, where, None, self._span(meta))
         return n.Query(finder, temporal, self._span(meta))
 
-    def list_query(self, meta: Any, binding: Token, source: n.Expr,
-                   where: n.Expr | None = None) -> n.ListQuery:
+    def list_query(
+        self, meta: Any, binding: Token, source: n.Expr, where: n.Expr | None = None
+    ) -> n.ListQuery:
         return n.ListQuery(str(binding), source, where, self._span(meta))
 
     def list_literal(self, meta: Any, *items: n.Expr | None) -> n.ListLiteral:
@@ -353,4 +374,3 @@ class ToNodes(Transformer[Token, Any]):
 
     def false_literal(self, meta: Any) -> n.Literal:
         return self._literal(meta, False)
-

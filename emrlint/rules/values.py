@@ -148,8 +148,11 @@ def format_duration(delta: dt.timedelta) -> str:
     minutes = int(abs(delta).total_seconds() // 60)
     days, minutes = divmod(minutes, 1440)
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "",
-             f"{minutes}min" if minutes else ""]
+    parts = [
+        f"{days}d" if days else "",
+        f"{hours}h" if hours else "",
+        f"{minutes}min" if minutes else "",
+    ]
     return sign + ("".join(parts) or "0min")
 
 
