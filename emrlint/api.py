@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 from emrlint.config import Config
 from emrlint.diagnostics import Diagnostic, did_you_mean
-from emrlint.errors import ConfigError, RulebookError
+from emrlint.errors import ConfigError, RulebookError, UsageError
 from emrlint.model import Episode
 from emrlint.model.time import as_time_point
 from emrlint.outcomes import Outcome, Severity
@@ -174,7 +174,10 @@ def _example_of(spec: ParamSpec) -> str:
 
 def parse_as_of(text: str, tz: dt.tzinfo) -> dt.datetime:
     """`--as-of`: a date-time (naive is read in the site timezone) or a date (its last moment)."""
-    value = as_time_point(text, tz)
+    try:
+        value = as_time_point(text, tz)
+    except ValueError as error:
+        raise UsageError(f"--as-of {text!r}: {error}; write e.g. 2024-06-30T08:00") from None
     if isinstance(value, dt.datetime):
         return value
     return dt.datetime.combine(value, dt.time(23, 59, 59, 999999), tzinfo=tz)

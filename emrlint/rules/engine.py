@@ -420,16 +420,18 @@ def department_at(episode: Episode, moment: dt.datetime | None) -> str | None:
 
 def attending_at(episode: Episode, moment: dt.datetime | None) -> str | None:
     """The attending physician's staff id (never a name) responsible at `moment`."""
+    attendings = [a for a in episode.care_team if a.role == CareRole.attending]
+    attendings.sort(key=lambda a: (_sort_time(a.start) if a.start else _EARLIEST,
+                                   a.clinician.id or ""))
     chosen = None
-    for assignment in episode.care_team:
-        if assignment.role != CareRole.attending:
-            continue
+    for assignment in attendings:
         start = assignment.start
         if start is None or moment is None or _sort_time(start) <= moment:
             chosen = assignment.clinician
-    if chosen is None:
-        return None
-    return chosen.id
+    return chosen.id if chosen is not None else None
+
+
+_EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def _sort_time(value: dt.datetime | dt.date) -> dt.datetime:

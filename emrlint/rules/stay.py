@@ -54,13 +54,12 @@ def _stay_end(ctx: EvalContext) -> Range:
 
 
 def _condition_at(episode: Episode, moment: dt.datetime, ctx: EvalContext) -> ConditionLevel | None:
-    level = None
-    latest = None
-    for change in episode.condition_levels:
-        at = ctx.to_range(change.at)
-        if at.lo <= moment and (latest is None or at.lo >= latest):
-            latest, level = at.lo, change.level
-    return level
+    in_force = [
+        (ctx.to_range(change.at).lo, list(ConditionLevel).index(change.level), change.level)
+        for change in episode.condition_levels
+        if ctx.to_range(change.at).lo <= moment
+    ]
+    return max(in_force)[2] if in_force else None  # same time: the more severe level wins
 
 
 def stay_days(ctx: EvalContext) -> list[Day]:

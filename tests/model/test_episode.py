@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pydantic import ValidationError
+
+from emrlint.model import Episode
+from tests.builders import TZ, T, build, doc, episode, procedure
+
+
+def test_naive_time_is_read_in_the_site_timezone() -> None:
+    ep = build(episode(admitted_at="2024-05-01T08:00"))
+    assert ep.admitted_at == dt.datetime(2024, 5, 1, 8, 0, tzinfo=TZ)
+
+
+def test_naive_time_without_site_timezone_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="no UTC offset"):
+        Episode.model_validate(episode(admitted_at="2024-05-01T08:00"))
+
+
+def test_date_only_time_stays_a_date() -> None:
+    ep = build(episode(doc("discharge_note", "2024-05-02")))
+    assert ep.documents[0].written_at == dt.date(2024, 5, 2)
+
+
+def test_time_without_a_date_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="date is required"):
+        build(episode(doc("discharge_note", "08:30")))
+
+
+def test_duplicate_item_ids_are_rejected() -> None:
+    with pytest.raises(ValidationError, match="duplicate item ids"):
+        build(episode(doc("progress_note", T, id="x"), procedure(id="x")))
+
+
+def test_dangling_reference_is_rejected_with_its_target() -> None:
+    with pytest.raises(ValidationError, match="'p9'"):
+        build(episode(doc("operative_note", T, about="p9")))
+
+
+def test_reference_to_an_existing_item_is_accepted() -> None:
+    ep = build(episode(procedure(id="p1"), doc("operative_note", T, about="p1")))
+    assert ep.documents[0].about == "p1"
+
+
+def test_unknown_keys_are_errors_not_silently_dropped() -> None:
+    with pytest.raises(ValidationError, match="admited_at"):
+        build(episode(admited_at="2024-05-01T08:00"))
+
+
+def test_discharge_before_admission_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="before admitted_at"):
+        build(episode(admitted_at=T, discharged_at=T - dt.timedelta(hours=1)))
+
+
+def test_surgical_level_must_be_one_to_four() -> None:
+    with pytest.raises(ValidationError, match="level"):
+        build(episode(procedure(level=5)))

@@ -1,0 +1,160 @@
+"""The command line as a user meets it: exit codes, results on stdout only, input problems as
+results, and never a traceback for a user error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.builders import T, episode
+from tests.conftest import REPO, run_cli
+
+MINI = str(Path(__file__).parent / "fixtures" / "mini.rules")
+AS_OF = "2024-06-30T00:00+08:00"
+
+
+def _write_jsonl(path: Path, records: list[str]) -> Path:
+    path.write_text("\n".join(records) + "\n", encoding="utf-8")
+    return path
+
+
+def _good(index: int, **fields: object) -> str:
+    return json.dumps(episode(id=f"ep-{index}", **fields))
+
+
+def test_check_reads_evaluates_and_counts(tmp_path: Path) -> None:
+    path = _write_jsonl(tmp_path / "in.jsonl", [_good(1, discharged_at=T), _good(2)])
+    result = run_cli("check", str(path), "--rulebooks", MINI, "--as-of", AS_OF)
+    assert result.returncode == 1  # both lack notes, deadlines passed
+    assert "MINI-1-discharge-note" in result.stdout
+    assert "checked 2 episodes (0 unreadable)" in result.stderr
+
+
+def test_check_exits_0_when_nothing_fails(tmp_path: Path) -> None:
+    path = _write_jsonl(tmp_path / "in.jsonl", [_good(1)])
+    result = run_cli("check", str(path), "--rulebooks", MINI, "--as-of", AS_OF,
+                     "--select", "MINI-1")
+    assert result.returncode == 0, result.stdout
+    assert "1 NA" in result.stdout
+
+
+def test_fail_on_ignores_findings_below_the_level(tmp_path: Path) -> None:
+    path = _write_jsonl(tmp_path / "in.jsonl", [_good(1)])  # only the minor admission rule fails
+    result = run_cli("check", str(path), "--rulebooks", MINI, "--as-of", AS_OF,
+                     "--fail-on", "major")
+    assert result.returncode == 0
+    assert "MINI-2-admission-note" in result.stdout
+
+
+MALFORMED = {
+    "invalid-json": '{"id": "x", ',
+    "wrong-types": json.dumps(episode(id="ep-w", admitted_at=12345)),
+    "dangling-reference": json.dumps(episode(id="ep-d", documents=[
+        {"id": "d1", "kind": "operative_note", "about": "missing-op"}])),
+    "time-without-date": json.dumps(episode(id="ep-t", admitted_at="08:30")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_record_is_a_result_and_the_rest_is_checked(tmp_path: Path, case: str) -> None:
+    path = _write_jsonl(tmp_path / f"{case}.jsonl", [_good(1), MALFORMED[case], _good(3)])
+    result = run_cli("check", str(path), "--rulebooks", MINI, "--as-of", AS_OF,
+                     "--format", "jsonl")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    problems = [r for r in records if r["rule_id"] == "input"]
+    assert len(problems) == 1
+    assert problems[0]["evidence"]["file"] == str(path)
+    assert problems[0]["evidence"]["line"] == 2
+    assert problems[0]["evidence"]["reason"]
+    assert {r["episode_id"] for r in records if r["rule_id"] != "input"} == {"ep-1", "ep-3"}
+    assert "checked 2 episodes (1 unreadable)" in result.stderr
+
+
+def test_truncated_line_in_a_big_file_is_reported_by_line(tmp_path: Path) -> None:
+    lines = [_good(i) for i in range(50)]
+    lines[25] = lines[25][:40]
+    path = _write_jsonl(tmp_path / "big.jsonl", lines)
+    result = run_cli("check", str(path), "--rulebooks", MINI, "--as-of", AS_OF)
+    assert f"{path}:26: INDETERMINATE input: invalid JSON" in result.stdout
+    assert "checked 49 episodes (1 unreadable)" in result.stderr
+
+
+def test_stdin_dash_is_read(tmp_path: Path) -> None:
+    result = run_cli("check", "-", "--rulebooks", MINI, "--as-of", AS_OF,
+                     stdin=(_good(1) + "\n").encode())
+    assert "checked 1 episodes" in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["check", "no/such/file.json"], "cannot open no/such/file.json"),
+    (["check", "tests", "--as-of", "yesterday"], "as-of"),
+    (["explain", "NO-SUCH-RULE", "--rulebooks", MINI], "no rule NO-SUCH-RULE"),
+    (["check", "tests/fixtures", "--rulebooks", "no/such/rules"], "no rulebook at"),
+    (["check", "tests/fixtures", "--config", "no/such/emrlint.toml"], "No such file"),
+])
+def test_user_errors_exit_2_without_traceback(args: list[str], message: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+
+
+def test_results_go_to_stdout_and_only_progress_to_stderr(tmp_path: Path) -> None:
+    path = _write_jsonl(tmp_path / "in.jsonl", [_good(1)])
+    result = run_cli("check", str(path), "--rulebooks", MINI, "--as-of", AS_OF,
+                     "--format", "json")
+    document = json.loads(result.stdout)
+    assert document["format"] == "emrlint.report/1"
+    assert document["summary"]["episodes"] == 1
+    assert not result.stderr.lstrip().startswith("{")
+
+
+def test_output_file_receives_the_results(tmp_path: Path) -> None:
+    path = _write_jsonl(tmp_path / "in.jsonl", [_good(1)])
+    out = tmp_path / "report.json"
+    result = run_cli("check", str(path), "--rulebooks", MINI, "--as-of", AS_OF,
+                     "--format", "json", "--output", str(out))
+    assert result.stdout == ""
+    assert json.loads(out.read_text("utf-8"))["summary"]["episodes"] == 1
+
+
+def test_schema_is_json_schema_of_the_episode() -> None:
+    result = run_cli("schema")
+    schema = json.loads(result.stdout)
+    assert schema["title"] == "Episode"
+    assert "admitted_at" in schema["properties"]
+
+
+def test_test_command_runs_rule_examples_and_writes_junit(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    result = run_cli("test", MINI, "--junit", str(junit))
+    assert result.returncode == 0, result.stdout
+    assert "rule examples: 4 passed, 0 failed (2 rules)" in result.stdout
+    assert 'tests="4"' in junit.read_text("utf-8")
+
+
+def test_rules_lists_and_filters_by_tag_as_json() -> None:
+    result = run_cli("rules", "--rulebooks", MINI, "--tag", "MINI-2", "--format", "json")
+    rows = json.loads(result.stdout)
+    assert [row["id"] for row in rows] == ["MINI-2-admission-note"]
+    assert rows[0]["citation"] == "病历书写基本规范 第十七条"
+    assert {e["name"] for e in rows[0]["examples"]} == {"pass-on-time", "fail-absent"}
+
+
+def test_explain_shows_citation_window_and_examples() -> None:
+    result = run_cli("explain", "MINI-1-discharge-note", "--rulebooks", MINI)
+    assert "病历书写基本规范 第二十二条（二十）" in result.stdout
+    assert "[discharge, discharge + 1d]" in result.stdout
+    assert "example fail-absent" in result.stdout
+
+
+def test_debug_flag_is_accepted() -> None:
+    assert run_cli("--debug", "schema").returncode == 0
+
+
+def test_module_entry_point_matches_console_script() -> None:
+    assert (REPO / "emrlint" / "__main__.py").is_file()
