@@ -121,6 +121,7 @@ _rulebook_option = click.option(
 @click.option("--select", multiple=True, help="Rule id or tag prefix to run (repeatable).")
 @click.option("--ignore", multiple=True, help="Rule id or tag prefix to skip (repeatable).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Message language.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--show-pass", is_flag=True, help="Also list PASS and NA outcomes.")
 @click.option("--stats", is_flag=True, help="Print per-rule timings to stderr.")
 @click.option("--no-cache", is_flag=True, help="Recompile rulebooks.")
@@ -137,6 +138,7 @@ def check_command(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     lang: str | None,
+    exit_zero: bool,
     show_pass: bool,
     stats: bool,
     no_cache: bool,
@@ -188,6 +190,8 @@ def check_command(
     if rule_stats is not None:
         for rule_id, seconds, calls in rule_stats.slowest(20):
             click.echo(f"  {seconds * 1000:9.1f} ms  {calls:7d} calls  {rule_id}", err=True)
+    if exit_zero:
+        return EXIT_OK
     return EXIT_FINDINGS if failures or summary.input_problems else EXIT_OK
 
 

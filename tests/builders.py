@@ -29,8 +29,9 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def doc(kind: str, at: Any = None, **fields: Any) -> tuple[str, dict[str, Any]]:
-    return "documents", _clean({"id": fields.pop("id", f"doc-{next(_ids)}"), "kind": kind,
-                                "written_at": at, **fields})
+    return "documents", _clean(
+        {"id": fields.pop("id", f"doc-{next(_ids)}"), "kind": kind, "written_at": at, **fields}
+    )
 
 
 def procedure(**fields: Any) -> tuple[str, dict[str, Any]]:
@@ -38,13 +39,21 @@ def procedure(**fields: Any) -> tuple[str, dict[str, Any]]:
 
 
 def rescue(start: Any = None, end: Any = None, **fields: Any) -> tuple[str, dict[str, Any]]:
-    return "events", _clean({"type": "rescue", "id": fields.pop("id", f"rescue-{next(_ids)}"),
-                             "start": start, "end": end, **fields})
+    return "events", _clean(
+        {
+            "type": "rescue",
+            "id": fields.pop("id", f"rescue-{next(_ids)}"),
+            "start": start,
+            "end": end,
+            **fields,
+        }
+    )
 
 
 def assessment(kind: str, at: Any = None, **fields: Any) -> tuple[str, dict[str, Any]]:
-    return "assessments", _clean({"id": fields.pop("id", f"assess-{next(_ids)}"),
-                                  "kind": kind, "at": at, **fields})
+    return "assessments", _clean(
+        {"id": fields.pop("id", f"assess-{next(_ids)}"), "kind": kind, "at": at, **fields}
+    )
 
 
 def episode(*items: tuple[str, dict[str, Any]], **fields: Any) -> dict[str, Any]:

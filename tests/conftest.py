@@ -27,8 +27,12 @@ def corpus() -> Path:
     return path
 
 
-def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str,
+    cwd: Path | None = None,
+    stdin: bytes | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m emrlint` in a subprocess, as a user would, and capture everything."""
     return subprocess.run(
         [sys.executable, "-m", "emrlint", *args],

@@ -14,9 +14,17 @@ from tests.builders import TZ
 
 START = dt.datetime(2024, 1, 1)
 END = dt.datetime(2024, 12, 31)
-DOC_KINDS = ["admission_note", "first_progress_note", "progress_note", "senior_round",
-             "rescue_record", "operative_note", "mdt_discussion", "discharge_note",
-             "death_discussion"]
+DOC_KINDS = [
+    "admission_note",
+    "first_progress_note",
+    "progress_note",
+    "senior_round",
+    "rescue_record",
+    "operative_note",
+    "mdt_discussion",
+    "discharge_note",
+    "death_discussion",
+]
 ZONES = [ZoneInfo("Asia/Shanghai"), dt.UTC, dt.timezone(dt.timedelta(hours=-5))]
 
 
@@ -38,8 +46,9 @@ def _iso(value: Any) -> Any:
 
 @st.composite
 def episode_data(draw: st.DrawFn) -> dict[str, Any]:
-    admitted = draw(st.datetimes(min_value=START, max_value=END - dt.timedelta(days=40),
-                                 timezones=st.just(TZ)))
+    admitted = draw(
+        st.datetimes(min_value=START, max_value=END - dt.timedelta(days=40), timezones=st.just(TZ))
+    )
     stay = draw(st.one_of(st.none(), st.integers(min_value=0, max_value=20 * 24)))
     discharged = admitted + dt.timedelta(hours=stay) if stay is not None else None
     died = draw(st.booleans()) and discharged is not None
@@ -50,33 +59,50 @@ def episode_data(draw: st.DrawFn) -> dict[str, Any]:
         "admitted_at": admitted.isoformat(),
         "discharged_at": _iso(discharged),
         "disposition": ("death" if died else draw(st.sampled_from([None, "routine"])))
-        if discharged else None,
+        if discharged
+        else None,
         "died_at": _iso(discharged) if died else None,
     }
     data["documents"] = [
-        {"id": f"d{next(ids)}", "kind": draw(st.sampled_from(DOC_KINDS)),
-         "written_at": _iso(draw(time_points(admitted)))}
+        {
+            "id": f"d{next(ids)}",
+            "kind": draw(st.sampled_from(DOC_KINDS)),
+            "written_at": _iso(draw(time_points(admitted))),
+        }
         for _ in range(draw(st.integers(0, 12)))
     ]
     data["procedures"] = [
-        {"id": f"p{next(ids)}", "level": draw(st.one_of(st.none(), st.integers(1, 4))),
-         "start": _iso(draw(time_points(admitted))),
-         "is_emergency": draw(st.booleans())}
+        {
+            "id": f"p{next(ids)}",
+            "level": draw(st.one_of(st.none(), st.integers(1, 4))),
+            "start": _iso(draw(time_points(admitted))),
+            "is_emergency": draw(st.booleans()),
+        }
         for _ in range(draw(st.integers(0, 3)))
     ]
     data["events"] = [
-        {"type": "rescue", "id": f"r{next(ids)}", "start": _iso(draw(time_points(admitted))),
-         "end": _iso(draw(time_points(admitted)))}
+        {
+            "type": "rescue",
+            "id": f"r{next(ids)}",
+            "start": _iso(draw(time_points(admitted))),
+            "end": _iso(draw(time_points(admitted))),
+        }
         for _ in range(draw(st.integers(0, 2)))
     ]
     data["assessments"] = [
-        {"id": f"a{next(ids)}", "kind": "vte_risk", "at": _iso(draw(time_points(admitted))),
-         "score": draw(st.one_of(st.none(), st.integers(0, 9)))}
+        {
+            "id": f"a{next(ids)}",
+            "kind": "vte_risk",
+            "at": _iso(draw(time_points(admitted))),
+            "score": draw(st.one_of(st.none(), st.integers(0, 9))),
+        }
         for _ in range(draw(st.integers(0, 2)))
     ]
     data["condition_levels"] = [
-        {"at": _iso(draw(exact_times(admitted))),
-         "level": draw(st.sampled_from(["critical", "serious", "stable"]))}
+        {
+            "at": _iso(draw(exact_times(admitted))),
+            "level": draw(st.sampled_from(["critical", "serious", "stable"])),
+        }
         for _ in range(draw(st.integers(0, 2)))
     ]
     return {k: v for k, v in data.items() if v is not None}

@@ -34,16 +34,18 @@ def test_check_reads_evaluates_and_counts(tmp_path: Path) -> None:
 
 def test_check_exits_0_when_nothing_fails(tmp_path: Path) -> None:
     path = _write_jsonl(tmp_path / "in.jsonl", [_good(1)])
-    result = run_cli("check", str(path), "--rulebooks", MINI, "--as-of", AS_OF,
-                     "--select", "MINI-1")
+    result = run_cli(
+        "check", str(path), "--rulebooks", MINI, "--as-of", AS_OF, "--select", "MINI-1"
+    )
     assert result.returncode == 0, result.stdout
     assert "1 NA" in result.stdout
 
 
 def test_fail_on_ignores_findings_below_the_level(tmp_path: Path) -> None:
     path = _write_jsonl(tmp_path / "in.jsonl", [_good(1)])  # only the minor admission rule fails
-    result = run_cli("check", str(path), "--rulebooks", MINI, "--as-of", AS_OF,
-                     "--fail-on", "major")
+    result = run_cli(
+        "check", str(path), "--rulebooks", MINI, "--as-of", AS_OF, "--fail-on", "major"
+    )
     assert result.returncode == 0
     assert "MINI-2-admission-note" in result.stdout
 
@@ -51,8 +53,11 @@ def test_fail_on_ignores_findings_below_the_level(tmp_path: Path) -> None:
 MALFORMED = {
     "invalid-json": '{"id": "x", ',
     "wrong-types": json.dumps(episode(id="ep-w", admitted_at=12345)),
-    "dangling-reference": json.dumps(episode(id="ep-d", documents=[
-        {"id": "d1", "kind": "operative_note", "about": "missing-op"}])),
+    "dangling-reference": json.dumps(
+        episode(
+            id="ep-d", documents=[{"id": "d1", "kind": "operative_note", "about": "missing-op"}]
+        )
+    ),
     "time-without-date": json.dumps(episode(id="ep-t", admitted_at="08:30")),
 }
 
@@ -60,8 +65,7 @@ MALFORMED = {
 @pytest.mark.parametrize("case", sorted(MALFORMED))
 def test_malformed_record_is_a_result_and_the_rest_is_checked(tmp_path: Path, case: str) -> None:
     path = _write_jsonl(tmp_path / f"{case}.jsonl", [_good(1), MALFORMED[case], _good(3)])
-    result = run_cli("check", str(path), "--rulebooks", MINI, "--as-of", AS_OF,
-                     "--format", "jsonl")
+    result = run_cli("check", str(path), "--rulebooks", MINI, "--as-of", AS_OF, "--format", "jsonl")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
@@ -84,18 +88,22 @@ def test_truncated_line_in_a_big_file_is_reported_by_line(tmp_path: Path) -> Non
 
 
 def test_stdin_dash_is_read(tmp_path: Path) -> None:
-    result = run_cli("check", "-", "--rulebooks", MINI, "--as-of", AS_OF,
-                     stdin=(_good(1) + "\n").encode())
+    result = run_cli(
+        "check", "-", "--rulebooks", MINI, "--as-of", AS_OF, stdin=(_good(1) + "\n").encode()
+    )
     assert "checked 1 episodes" in result.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (["check", "no/such/file.json"], "cannot open no/such/file.json"),
-    (["check", "tests", "--as-of", "yesterday"], "as-of"),
-    (["explain", "NO-SUCH-RULE", "--rulebooks", MINI], "no rule NO-SUCH-RULE"),
-    (["check", "tests/fixtures", "--rulebooks", "no/such/rules"], "no rulebook at"),
-    (["check", "tests/fixtures", "--config", "no/such/emrlint.toml"], "No such file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["check", "no/such/file.json"], "cannot open no/such/file.json"),
+        (["check", "tests", "--as-of", "yesterday"], "as-of"),
+        (["explain", "NO-SUCH-RULE", "--rulebooks", MINI], "no rule NO-SUCH-RULE"),
+        (["check", "tests/fixtures", "--rulebooks", "no/such/rules"], "no rulebook at"),
+        (["check", "tests/fixtures", "--config", "no/such/emrlint.toml"], "No such file"),
+    ],
+)
 def test_user_errors_exit_2_without_traceback(args: list[str], message: str) -> None:
     result = run_cli(*args)
     assert result.returncode == 2, result.stdout + result.stderr
@@ -105,8 +113,7 @@ def test_user_errors_exit_2_without_traceback(args: list[str], message: str) -> 
 
 def test_results_go_to_stdout_and_only_progress_to_stderr(tmp_path: Path) -> None:
     path = _write_jsonl(tmp_path / "in.jsonl", [_good(1)])
-    result = run_cli("check", str(path), "--rulebooks", MINI, "--as-of", AS_OF,
-                     "--format", "json")
+    result = run_cli("check", str(path), "--rulebooks", MINI, "--as-of", AS_OF, "--format", "json")
     document = json.loads(result.stdout)
     assert document["format"] == "emrlint.report/1"
     assert document["summary"]["episodes"] == 1
@@ -116,8 +123,18 @@ def test_results_go_to_stdout_and_only_progress_to_stderr(tmp_path: Path) -> Non
 def test_output_file_receives_the_results(tmp_path: Path) -> None:
     path = _write_jsonl(tmp_path / "in.jsonl", [_good(1)])
     out = tmp_path / "report.json"
-    result = run_cli("check", str(path), "--rulebooks", MINI, "--as-of", AS_OF,
-                     "--format", "json", "--output", str(out))
+    result = run_cli(
+        "check",
+        str(path),
+        "--rulebooks",
+        MINI,
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    )
     assert result.stdout == ""
     assert json.loads(out.read_text("utf-8"))["summary"]["episodes"] == 1
 

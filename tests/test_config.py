@@ -24,8 +24,9 @@ def test_misspelt_key_names_file_line_and_suggestion(tmp_path: Path) -> None:
 
 def test_config_show_prints_values_and_their_origin(tmp_path: Path) -> None:
     path = tmp_path / "emrlint.toml"
-    path.write_text('[site]\ntimezone = "Asia/Urumqi"\n\n[params]\nrescue_deadline = "4h"\n',
-                    encoding="utf-8")
+    path.write_text(
+        '[site]\ntimezone = "Asia/Urumqi"\n\n[params]\nrescue_deadline = "4h"\n', encoding="utf-8"
+    )
     result = run_cli("config", "--show", "--config", str(path))
     assert result.returncode == 0
     assert f'site.timezone = "Asia/Urumqi"  # {path}:2' in result.stdout
@@ -54,9 +55,11 @@ def test_unknown_parameter_in_config_is_an_error_with_suggestion(tmp_path: Path)
     path = tmp_path / "emrlint.toml"
     path.write_text('[params]\nrescue_dedline = "4h"\n', encoding="utf-8")
     rules = tmp_path / "r.rules"
-    rules.write_text('param rescue_deadline = 6h\nrule X-1-a "a" / "a"\n  severity minor '
-                     'category timeliness tags X-1 cites "c"\n  require rescue_record\n',
-                     encoding="utf-8")
+    rules.write_text(
+        'param rescue_deadline = 6h\nrule X-1-a "a" / "a"\n  severity minor '
+        'category timeliness tags X-1 cites "c"\n  require rescue_record\n',
+        encoding="utf-8",
+    )
     result = run_cli("check", "tests/fixtures", "--config", str(path), "--rulebooks", str(rules))
     assert result.returncode == 2
     assert "did you mean `rescue_deadline`?" in result.stderr
@@ -77,12 +80,24 @@ def test_parameter_override_changes_the_outcome(tmp_path: Path) -> None:
     rules.write_text(
         'param note_deadline = 24h\nrule X-1-a "a" / "a"\n  severity minor category timeliness '
         'tags X-1 cites "c"\n  require admission_note within note_deadline after admission\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     data = tmp_path / "e.json"
-    data.write_text('{"id": "e", "patient": {"id": "p"}, "admitted_at": "2024-05-01T08:00",'
-                    ' "documents": [{"id": "d", "kind": "admission_note",'
-                    ' "written_at": "2024-05-02T20:00"}]}', encoding="utf-8")
+    data.write_text(
+        '{"id": "e", "patient": {"id": "p"}, "admitted_at": "2024-05-01T08:00",'
+        ' "documents": [{"id": "d", "kind": "admission_note",'
+        ' "written_at": "2024-05-02T20:00"}]}',
+        encoding="utf-8",
+    )
     strict = run_cli("check", str(data), "--rulebooks", str(rules), "--as-of", "2024-06-01")
-    relaxed = run_cli("check", str(data), "--rulebooks", str(rules), "--as-of", "2024-06-01",
-                      "--config", str(config))
+    relaxed = run_cli(
+        "check",
+        str(data),
+        "--rulebooks",
+        str(rules),
+        "--as-of",
+        "2024-06-01",
+        "--config",
+        str(config),
+    )
     assert strict.returncode == 1 and relaxed.returncode == 0

@@ -234,7 +234,8 @@ def fields_of(item_type: str) -> dict[str, FieldInfo]:
 def episode_time_fields() -> tuple[str, ...]:
     """Episode time fields a finder may treat as an item (`require archived_at within …`)."""
     return tuple(
-        name for name, info in fields_of("episode").items()
+        name
+        for name, info in fields_of("episode").items()
         if info.type == TIME and info.attr is not None
     )
 

@@ -388,8 +388,12 @@ class _Compiler:
             return Subject("episode", None, None, None, None, None, None, None)
         collection, kinds = resolved
         if collection.item_type == "episode":
-            self.error("E105", "bad-subject", f"`for each` needs a collection, not the episode "
-                       f"field `{collection.name}`", clause.type_span)
+            self.error(
+                "E105",
+                "bad-subject",
+                f"`for each` needs a collection, not the episode field `{collection.name}`",
+                clause.type_span,
+            )
         slot = scope.bind(clause.binding, ItemType(collection.item_type))
         where = self.condition(clause.where, scope) if clause.where is not None else None
         label = {

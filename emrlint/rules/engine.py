@@ -421,8 +421,9 @@ def department_at(episode: Episode, moment: dt.datetime | None) -> str | None:
 def attending_at(episode: Episode, moment: dt.datetime | None) -> str | None:
     """The attending physician's staff id (never a name) responsible at `moment`."""
     attendings = [a for a in episode.care_team if a.role == CareRole.attending]
-    attendings.sort(key=lambda a: (_sort_time(a.start) if a.start else _EARLIEST,
-                                   a.clinician.id or ""))
+    attendings.sort(
+        key=lambda a: (_sort_time(a.start) if a.start else _EARLIEST, a.clinician.id or "")
+    )
     chosen = None
     for assignment in attendings:
         start = assignment.start

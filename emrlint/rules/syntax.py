@@ -88,8 +88,15 @@ def _suggest_kind(
     span = diagnostic.span
     assert span is not None
     wide = Span(span.file, span.line, span.column, span.line, span.column + len(word))
-    return Diagnostic(diagnostic.code, diagnostic.slug, f"`{word}` is not a name rules use",
-                      wide, f"did you mean `{kind}`?", diagnostic.source_line, kind)
+    return Diagnostic(
+        diagnostic.code,
+        diagnostic.slug,
+        f"`{word}` is not a name rules use",
+        wide,
+        f"did you mean `{kind}`?",
+        diagnostic.source_line,
+        kind,
+    )
 
 
 def parse_expression(text: str, path: str, line: int = 1, column: int = 1) -> nodes.Expr:

@@ -88,8 +88,9 @@ def test_format_is_detected_by_content() -> None:
 
 
 def test_stdin_is_read_as_jsonl() -> None:
-    stream = io.BufferedReader(io.BytesIO(b"\n".join(json.dumps(_good(i)).encode()
-                                                     for i in range(2))))
+    stream = io.BufferedReader(
+        io.BytesIO(b"\n".join(json.dumps(_good(i)).encode() for i in range(2)))
+    )
     results = list(read_paths(["-"], TZ, stdin=stream))
     assert [r.id for r in results] == ["ep-0", "ep-1"]
 

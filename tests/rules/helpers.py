@@ -25,8 +25,9 @@ def rule_text(body: str, params: str = "") -> str:
     return f'{params}\nrule X-1-test "测试" / "test"\n  {HEADER}\n{body}\n'
 
 
-def outcomes_of(book: CompiledRulebook, episode: Episode, as_of: dt.datetime,
-                **params: Any) -> list[Outcome]:
+def outcomes_of(
+    book: CompiledRulebook, episode: Episode, as_of: dt.datetime, **params: Any
+) -> list[Outcome]:
     values = {name: spec.default for name, spec in book.params.items()} | params
     settings = RunSettings(as_of=as_of, tz=TZ, params=values, budget_seconds=None)
     calendar = WorkdayCalendar()

@@ -12,9 +12,12 @@ H = dt.timedelta(hours=1)
 MIN = dt.timedelta(minutes=1)
 DAY = dt.timedelta(days=1)
 
-MDT = compile_text(rule_text(
-    "  for each procedure p where p.level = 4 and not p.is_emergency\n"
-    "  require mdt_discussion before p.start"))
+MDT = compile_text(
+    rule_text(
+        "  for each procedure p where p.level = 4 and not p.is_emergency\n"
+        "  require mdt_discussion before p.start"
+    )
+)
 
 
 def test_level4_elective_surgery_passes_with_mdt_before_start() -> None:
@@ -23,8 +26,9 @@ def test_level4_elective_surgery_passes_with_mdt_before_start() -> None:
 
 
 def test_level4_elective_surgery_fails_when_mdt_written_after_start() -> None:
-    ep = build(episode(procedure(id="p1", level=4, start=T), doc("mdt_discussion", T + H,
-                                                                  id="late")))
+    ep = build(
+        episode(procedure(id="p1", level=4, start=T), doc("mdt_discussion", T + H, id="late"))
+    )
     (outcome,) = outcomes_of(MDT, ep, T + 30 * DAY)
     assert outcome.status == Status.FAIL
     assert outcome.evidence.nearest is not None and outcome.evidence.nearest.id == "late"
@@ -43,9 +47,12 @@ def test_unknown_surgical_level_is_indeterminate_not_skipped() -> None:
     assert "level" in (outcome.evidence.reason or "")
 
 
-RESCUE = compile_text(rule_text(
-    "  for each rescue r\n  require rescue_record within rescue_deadline after r.end",
-    params="param rescue_deadline = 6h"))
+RESCUE = compile_text(
+    rule_text(
+        "  for each rescue r\n  require rescue_record within rescue_deadline after r.end",
+        params="param rescue_deadline = 6h",
+    )
+)
 
 
 def test_rescue_record_exactly_at_deadline_passes() -> None:
@@ -90,16 +97,18 @@ def test_vte_assessment_within_24h_of_admission() -> None:
     admitted = T
     on_time = build(episode(assessment("vte_risk", admitted + 24 * H), admitted_at=admitted))
     late = build(episode(assessment("vte_risk", admitted + 25 * H), admitted_at=admitted))
-    day_only = build(episode(assessment("vte_risk", (admitted + DAY).date()),
-                             admitted_at=admitted))
+    day_only = build(episode(assessment("vte_risk", (admitted + DAY).date()), admitted_at=admitted))
     assert statuses(outcomes_of(VTE, on_time, T + 5 * DAY)) == ["PASS"]
     assert statuses(outcomes_of(VTE, late, T + 5 * DAY)) == ["FAIL"]
     assert statuses(outcomes_of(VTE, day_only, T + 5 * DAY)) == ["INDETERMINATE"]
 
 
-ROUNDS = compile_text(rule_text(
-    "  for each day d where d.is_full\n"
-    "  require at least (if d.is_workday then 2 else 1 end) ward_round_records during d"))
+ROUNDS = compile_text(
+    rule_text(
+        "  for each day d where d.is_full\n"
+        "  require at least (if d.is_workday then 2 else 1 end) ward_round_records during d"
+    )
+)
 
 
 def test_ward_rounds_two_on_working_days_one_on_weekends() -> None:
@@ -116,30 +125,37 @@ def test_ward_rounds_two_on_working_days_one_on_weekends() -> None:
     assert by_day["2024-05-13"] == "FAIL"  # Monday, only 1
 
 
-DEATH = compile_text(rule_text(
-    "  when died_at is present\n"
-    "  require death_discussion within death_deadline after death",
-    params="param death_deadline = 5 workdays"))
+DEATH = compile_text(
+    rule_text(
+        "  when died_at is present\n  require death_discussion within death_deadline after death",
+        params="param death_deadline = 5 workdays",
+    )
+)
 DEATH_AT = dt.datetime(2024, 9, 30, 17, 0, tzinfo=TZ)  # the eve of the National Day holiday
 
 
 def _death_episode(*items: tuple[str, dict[str, object]]) -> object:
-    return build(episode(*items, died_at=DEATH_AT, discharged_at=DEATH_AT,
-                         disposition="death", admitted_at=DEATH_AT - 3 * DAY))
+    return build(
+        episode(
+            *items,
+            died_at=DEATH_AT,
+            discharged_at=DEATH_AT,
+            disposition="death",
+            admitted_at=DEATH_AT - 3 * DAY,
+        )
+    )
 
 
 def test_death_discussion_deadline_uses_the_statutory_calendar() -> None:
     ep = _death_episode()
     (outcome,) = outcomes_of(DEATH, ep, DEATH_AT + 60 * DAY)
     # Oct 1-7 are holidays; the 5th working day after Sep 30 is Saturday Oct 12 (调休).
-    assert outcome.evidence.deadline == dt.datetime(2024, 10, 12, 23, 59, 59, 999999,
-                                                     tzinfo=TZ)
+    assert outcome.evidence.deadline == dt.datetime(2024, 10, 12, 23, 59, 59, 999999, tzinfo=TZ)
     assert outcome.status == Status.FAIL
 
 
 def test_death_discussion_on_the_12th_passes_and_on_the_13th_fails() -> None:
-    on_time = _death_episode(doc("death_discussion", dt.datetime(2024, 10, 12, 20, 0,
-                                                                  tzinfo=TZ)))
+    on_time = _death_episode(doc("death_discussion", dt.datetime(2024, 10, 12, 20, 0, tzinfo=TZ)))
     late = _death_episode(doc("death_discussion", dt.datetime(2024, 10, 13, 9, 0, tzinfo=TZ)))
     assert statuses(outcomes_of(DEATH, on_time, DEATH_AT + 60 * DAY)) == ["PASS"]
     assert statuses(outcomes_of(DEATH, late, DEATH_AT + 60 * DAY)) == ["FAIL"]
@@ -150,8 +166,9 @@ def test_death_rules_do_not_apply_to_survivors() -> None:
     assert statuses(outcomes_of(DEATH, ep, T + 60 * DAY)) == ["NA"]
 
 
-DISCHARGE = compile_text(rule_text(
-    "  when is_discharged\n  require discharge_note within 24h after discharge"))
+DISCHARGE = compile_text(
+    rule_text("  when is_discharged\n  require discharge_note within 24h after discharge")
+)
 
 
 def test_discharge_note_pending_at_10h_and_fail_at_25h_when_absent() -> None:

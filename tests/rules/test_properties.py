@@ -4,6 +4,7 @@ order, monotonic statuses as as_of grows, and no PASS without data."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 
 from hypothesis import HealthCheck, given, settings
@@ -73,12 +74,14 @@ def test_item_order_does_not_change_outcomes(data: dict, rng: random.Random) -> 
     shuffled = {k: (rng.sample(v, len(v)) if isinstance(v, list) else v) for k, v in data.items()}
     first = Episode.model_validate(data, context={"tz": TZ})
     second = Episode.model_validate(shuffled, context={"tz": TZ})
-    assert _by_subject(outcomes_of(RULES, first, AS_OF)) == \
-        _by_subject(outcomes_of(RULES, second, AS_OF))
+    assert _by_subject(outcomes_of(RULES, first, AS_OF)) == _by_subject(
+        outcomes_of(RULES, second, AS_OF)
+    )
 
 
 ALLOWED = {
-    (Status.PENDING, Status.PASS), (Status.PENDING, Status.FAIL),
+    (Status.PENDING, Status.PASS),
+    (Status.PENDING, Status.FAIL),
     (Status.PENDING, Status.INDETERMINATE),
 }
 
@@ -87,11 +90,14 @@ ALLOWED = {
 @given(episodes(), st.lists(st.integers(0, 60 * 24), min_size=2, max_size=4))
 def test_statuses_only_leave_pending_as_as_of_grows(episode: Episode, hours: list[int]) -> None:
     admitted = episode.admitted_at
-    base = admitted if isinstance(admitted, dt.datetime) else dt.datetime.combine(
-        admitted, dt.time(), tzinfo=TZ)
+    base = (
+        admitted
+        if isinstance(admitted, dt.datetime)
+        else dt.datetime.combine(admitted, dt.time(), tzinfo=TZ)
+    )
     moments = [base + dt.timedelta(hours=h) for h in sorted(hours)]
     runs = [_by_subject(outcomes_of(RULES, episode, moment)) for moment in moments]
-    for earlier, later in zip(runs, runs[1:], strict=False):
+    for earlier, later in itertools.pairwise(runs):
         for key in earlier.keys() & later.keys():
             before, after = earlier[key].status, later[key].status
             assert before == after or (before, after) in ALLOWED, (key, before, after)

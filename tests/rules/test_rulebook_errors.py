@@ -46,7 +46,7 @@ def test_rulebook_error_is_reported_at_its_position(path: Path) -> None:
 @pytest.mark.parametrize("command", ["check", "test"])
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
 def test_cli_exits_2_with_position_caret_and_hint(path: Path, command: str) -> None:
-    code, line, column, suggestion = _expectation(path)
+    _code, line, column, suggestion = _expectation(path)
     relative = path.relative_to(REPO)
     if command == "check":
         result = run_cli("check", "--rulebooks", str(relative), "examples")
