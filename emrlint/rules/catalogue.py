@@ -147,6 +147,7 @@ COLLECTIONS: dict[str, Collection] = {
         Collection("critical_value", "events", "critical_value", "reported_at", "critical_value"),
         Collection("transfusion", "events", "transfusion", "start", "transfusion"),
         Collection("handover", "events", "handover", "at", "handover"),
+        Collection("condition", "condition_levels", "condition_change", "at"),
         Collection("day", None, "day", "start"),
         Collection("week", None, "week", "start"),
     )

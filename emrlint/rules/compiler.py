@@ -404,6 +404,7 @@ class _Compiler:
             "assessment": "kind",
             "observation": "name",
             "consultation": "department",
+            "condition_change": "level",
         }.get(collection.item_type)
         return Subject(
             collection.name,
@@ -808,6 +809,11 @@ class _Compiler:
     def expr_PresenceTest(self, node: n.PresenceTest, scope: _Scope, hint: Any) -> tuple[Any, Any]:
         value, _ = self.expr(node.value, scope)
         return p.Presence(value, node.is_present), BOOL
+
+    def expr_ExactTest(self, node: n.ExactTest, scope: _Scope, hint: Any) -> tuple[Any, Any]:
+        value, value_type = self.expr(node.value, scope)
+        self.expect_type(value_type, TIME, node.span)
+        return p.Exactness(value), BOOL
 
     def expr_BoolOp(self, node: n.BoolOp, scope: _Scope, hint: Any) -> tuple[Any, Any]:
         operands = tuple(self.condition(operand, scope) for operand in node.operands)

@@ -12,6 +12,7 @@ import string
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from emrlint.model import CareRole, Episode
@@ -360,7 +361,11 @@ def _subject_of(item: Any, spec: Any, ctx: p.EvalContext) -> Subject:
         return Subject(spec.collection, item.id, label, item.start)
     label = getattr(item, spec.label_attr, None) if spec.label_attr else None
     moment = getattr(item, spec.time_attr, None) if spec.time_attr else None
-    return Subject(spec.collection, str(item.id), str(label) if label is not None else None, moment)
+    item_id = getattr(item, "id", None)
+    if item_id is None:  # condition changes have no id: name them by their time
+        item_id = f"{spec.collection}@{moment.isoformat() if moment is not None else '?'}"
+    text = str(label.value if isinstance(label, Enum) else label) if label is not None else None
+    return Subject(spec.collection, str(item_id), text, moment)
 
 
 def _outcome(

@@ -17,6 +17,7 @@ __all__ = [
     "Compare",
     "Conditional",
     "Define",
+    "ExactTest",
     "Example",
     "ExampleItem",
     "Expect",
@@ -119,6 +120,14 @@ class PresenceTest:
 
 
 @dataclass(frozen=True, slots=True)
+class ExactTest:
+    """`x is exact`: a time known to the minute, not only to the day."""
+
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class BoolOp:
     op: str  # "and" / "or"
     operands: tuple[Expr, ...]
@@ -189,6 +198,7 @@ Expr = (
     | Compare
     | Membership
     | PresenceTest
+    | ExactTest
     | BoolOp
     | Not
     | Conditional

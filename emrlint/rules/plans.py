@@ -320,6 +320,19 @@ class Presence:
 
 
 @dataclass(frozen=True, slots=True)
+class Exactness:
+    """True for an exact time, false for a day-only one; a missing time stays unknown."""
+
+    value: Any
+
+    def evaluate(self, ctx: EvalContext) -> Any:
+        value = self.value.evaluate(ctx)
+        if isinstance(value, Missing):
+            return value
+        return bool(value.is_exact)
+
+
+@dataclass(frozen=True, slots=True)
 class ListOf:
     items: tuple[Any, ...]
 

@@ -292,6 +292,9 @@ class ToNodes(Transformer[Token, Any]):
     def is_present(self, meta: Any, value: n.Expr) -> n.PresenceTest:
         return n.PresenceTest(value, True, self._span(meta))
 
+    def is_exact(self, meta: Any, value: n.Expr) -> n.ExactTest:
+        return n.ExactTest(value, self._span(meta))
+
     def add(self, meta: Any, left: n.Expr, right: n.Expr) -> n.BinaryOp:
         return n.BinaryOp("+", left, right, self._span(meta))
 
