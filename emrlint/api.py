@@ -21,7 +21,7 @@ from emrlint.errors import ConfigError, RulebookError, UsageError
 from emrlint.model import Episode
 from emrlint.model.time import as_time_point
 from emrlint.outcomes import Outcome, Severity
-from emrlint.parsers import InputFormat, InputProblem, read_paths
+from emrlint.parsers import InputFormat, InputProblem, ParseContext, read_paths
 from emrlint.rules.compiler import CompiledRule, CompiledRulebook, ParamSpec, literal_value
 from emrlint.rules.engine import RuleSet, RuleStats, RunSettings, evaluate_episode
 from emrlint.rules.loader import default_rulebook_dir, load_rulebooks
@@ -35,6 +35,7 @@ __all__ = [
     "evaluate",
     "load_rules",
     "parse_as_of",
+    "parse_context",
     "select_rules",
 ]
 
@@ -205,16 +206,34 @@ def check(
     stdin: BinaryIO | None = None,
     calendar: WorkdayCalendar | None = None,
     stats: RuleStats | None = None,
+    context: ParseContext | None = None,
 ) -> Iterator[EpisodeResult | InputProblem]:
-    """Read every input and evaluate each episode as it is read (streamed, in input order)."""
+    """Read every input and evaluate each episode as it is read (streamed, in input order).
+
+    `context` (default: from `config`) carries the readers' options and collects what they
+    skipped."""
     settings = _settings(rules, config, as_of)
     calendar = calendar or _calendar(config)
-    for item in read_paths(paths, config.timezone, input_format, stdin):
+    context = context or parse_context(config)
+    for item in read_paths(paths, context, input_format, stdin):
         if isinstance(item, InputProblem):
             yield item
             continue
         outcomes = evaluate_episode(rules.rules, item, settings, calendar, stats)
         yield EpisodeResult(item.id, outcomes)
+
+
+def parse_context(
+    config: Config, strict_fhir: bool = False, strict_hl7: bool = False
+) -> ParseContext:
+    """What the readers need from the configuration."""
+    return ParseContext(
+        config.timezone,
+        config.vocabulary,
+        config.mappings,
+        strict_fhir=strict_fhir,
+        strict_hl7=strict_hl7,
+    )
 
 
 def _settings(rules: LoadedRules, config: Config, as_of: dt.datetime) -> RunSettings:

@@ -20,7 +20,14 @@ from typing import Any, TextIO
 import click
 
 from emrlint import __version__
-from emrlint.api import EpisodeResult, LoadedRules, check, load_rules, parse_as_of
+from emrlint.api import (
+    EpisodeResult,
+    LoadedRules,
+    check,
+    load_rules,
+    parse_as_of,
+    parse_context,
+)
 from emrlint.config import Config, load_config
 from emrlint.errors import EmrlintError, UsageError
 from emrlint.model import Episode
@@ -125,6 +132,8 @@ _rulebook_option = click.option(
 @click.option("--show-pass", is_flag=True, help="Also list PASS and NA outcomes.")
 @click.option("--stats", is_flag=True, help="Print per-rule timings to stderr.")
 @click.option("--no-cache", is_flag=True, help="Recompile rulebooks.")
+@click.option("--strict-fhir", is_flag=True, help="Validate every FHIR resource (slower).")
+@click.option("--strict-hl7", is_flag=True, help="Validate every HL7 v2 message (slower).")
 @_config_option
 @_rulebook_option
 @_guarded
@@ -142,6 +151,8 @@ def check_command(
     show_pass: bool,
     stats: bool,
     no_cache: bool,
+    strict_fhir: bool,
+    strict_hl7: bool,
     config_path: Path | None,
     rulebook_paths: tuple[Path, ...],
 ) -> int:
@@ -167,8 +178,16 @@ def check_command(
         output_format,
         **({"colour": output is None and sys.stdout.isatty()} if output_format == "text" else {}),
     )
+    context = parse_context(config, strict_fhir, strict_hl7)
     results = check(
-        paths, config, rules, moment, InputFormat(input_format), calendar=calendar, stats=rule_stats
+        paths,
+        config,
+        rules,
+        moment,
+        InputFormat(input_format),
+        calendar=calendar,
+        stats=rule_stats,
+        context=context,
     )
     try:
         out: TextIO = output.open("w", encoding="utf-8") if output else sys.stdout
@@ -179,6 +198,8 @@ def check_command(
     finally:
         if output:
             out.close()
+    for what, count in sorted(context.skipped.items()):
+        click.echo(f"skipped {count} × {what}", err=True)
     if calendar.fallback_years:
         years = ", ".join(str(y) for y in sorted(calendar.fallback_years))
         click.echo(f"warning: no statutory calendar for {years}; Monday-Friday was used", err=True)

@@ -28,7 +28,18 @@ SEVERITIES = ("info", "minor", "major", "critical")
 
 # Allowed keys per table; `None` marks a table whose keys are free (checked elsewhere).
 _SCHEMA: dict[str, dict[str, Any] | None] = {
-    "": {"site": {}, "rules": {}, "params": {}, "kinds": {}, "calendar": {}, "output": {}},
+    "": {
+        "site": {},
+        "rules": {},
+        "params": {},
+        "kinds": {},
+        "calendar": {},
+        "output": {},
+        "mapping": {},
+    },
+    "mapping": {"fhir": dict, "hl7v2": dict},
+    "mapping.fhir": None,
+    "mapping.hl7v2": None,
     "site": {"timezone": str, "id": str},
     "rules": {"select": list, "ignore": list, "paths": list, "fail_on": str, "severity": dict},
     "rules.severity": None,
@@ -56,6 +67,7 @@ class Config:
     extra_holidays: frozenset[dt.date] = frozenset()
     extra_workdays: frozenset[dt.date] = frozenset()
     lang: str = "zh"
+    mappings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     file: Path | None = None
     origins: Mapping[str, str] = field(default_factory=dict)
     param_spans: Mapping[str, Span] = field(default_factory=dict)
@@ -85,6 +97,8 @@ class Config:
             values[f"rules.severity.{rule_id}"] = severity
         for name, value in self.params.items():
             values[f"params.{name}"] = value
+        for source, table in self.mappings.items():
+            values[f"mapping.{source}"] = dict(table)
         for table in self.kind_tables:
             for kind in table:
                 values[f"kinds.{kind}"] = dict(table[kind])
@@ -198,6 +212,7 @@ class _ConfigBuilder:
             extra_holidays=holidays,
             extra_workdays=workdays,
             lang=output.get("lang", "zh"),
+            mappings=dict(data.get("mapping", {})),
             file=self.path,
             origins=self.origins,
             param_spans={name: self.span_of(f"params.{name}") for name in params},

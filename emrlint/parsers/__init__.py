@@ -15,10 +15,19 @@ from typing import BinaryIO
 
 from emrlint.errors import UsageError
 from emrlint.model import Episode
+from emrlint.parsers.context import ParseContext
 from emrlint.parsers.native import read_json_document, read_jsonl
 from emrlint.parsers.problems import InputProblem
 
-__all__ = ["InputFormat", "InputProblem", "detect_format", "iter_input_files", "read_paths"]
+__all__ = [
+    "InputFormat",
+    "InputProblem",
+    "ParseContext",
+    "detect_format",
+    "is_fhir_bulk_folder",
+    "iter_input_files",
+    "read_paths",
+]
 
 INPUT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".hl7", ".txt", ".er7")
 _SNIFF_BYTES = 4096
@@ -33,20 +42,46 @@ class InputFormat(StrEnum):
 
 
 def iter_input_files(paths: Iterable[str]) -> Iterator[str]:
-    """Expand folders recursively (sorted, so runs are reproducible); `-` stands for stdin."""
+    """Expand folders recursively (sorted, so runs are reproducible); `-` stands for stdin.
+
+    A folder holding a FHIR bulk export (`*.ndjson` files of FHIR resources) is yielded as
+    the folder itself: its files are only meaningful together.
+    """
     for raw in paths:
         if raw == "-":
             yield raw
             continue
         path = Path(raw)
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in INPUT_SUFFIXES:
-                    yield str(child)
+            yield from _expand_folder(path)
         elif path.is_file():
             yield str(path)
         else:
             raise UsageError(f"cannot open {raw}: no such file or folder")
+
+
+def _expand_folder(folder: Path) -> Iterator[str]:
+    if is_fhir_bulk_folder(folder):
+        yield str(folder)
+        return
+    for child in sorted(folder.iterdir()):
+        if child.is_dir():
+            yield from _expand_folder(child)
+        elif child.is_file() and child.suffix.lower() in INPUT_SUFFIXES:
+            yield str(child)
+
+
+def is_fhir_bulk_folder(folder: Path) -> bool:
+    """A folder of NDJSON files whose lines are FHIR resources (a Bulk Data $export)."""
+    files = sorted(folder.glob("*.ndjson"))
+    if not files:
+        return False
+    try:
+        with files[0].open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError:
+        return False
+    return b'"resourceType"' in head
 
 
 def detect_format(head: bytes, name: str) -> InputFormat:
@@ -66,14 +101,22 @@ def detect_format(head: bytes, name: str) -> InputFormat:
 
 def read_paths(
     paths: Iterable[str],
-    tz: dt.tzinfo,
+    context: ParseContext | dt.tzinfo,
     input_format: InputFormat = InputFormat.auto,
     stdin: BinaryIO | None = None,
 ) -> Iterator[Episode | InputProblem]:
+    """Every record of every input, in input order. `context` may be just a timezone."""
+    if not isinstance(context, ParseContext):
+        context = ParseContext(tz=context)
     for file in iter_input_files(paths):
         if file == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
-            yield from _read_stream(stream, "<stdin>", tz, input_format)
+            yield from _read_stream(stream, "<stdin>", context, input_format)
+            continue
+        if Path(file).is_dir():
+            from emrlint.parsers.fhir import read_fhir_bulk
+
+            yield from read_fhir_bulk(Path(file), context)
             continue
         try:
             handle = open(file, "rb")  # noqa: SIM115 - closed below, after streaming
@@ -81,21 +124,24 @@ def read_paths(
             yield InputProblem(file, "whole file", f"cannot read: {error.strerror}")
             continue
         with handle:
-            yield from _read_stream(handle, file, tz, input_format)
+            yield from _read_stream(handle, file, context, input_format)
 
 
 def _read_stream(
-    stream: BinaryIO, name: str, tz: dt.tzinfo, input_format: InputFormat
+    stream: BinaryIO, name: str, context: ParseContext, input_format: InputFormat
 ) -> Iterator[Episode | InputProblem]:
+    tz = context.tz
     head = stream.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if hasattr(stream, "peek") else b""
     fmt = detect_format(head, name) if input_format == InputFormat.auto else input_format
     if fmt == InputFormat.jsonl:
         yield from read_jsonl(stream, name, tz)
     elif fmt == InputFormat.native:
         yield from read_json_document(stream.read(), name, tz)
+    elif fmt == InputFormat.fhir:
+        from emrlint.parsers.fhir import read_fhir
+
+        yield from read_fhir(stream, name, context)
     else:
-        yield InputProblem(
-            name,
-            "whole file",
-            f"{fmt.value} input is recognised but not supported yet; convert it to native JSON",
-        )
+        from emrlint.parsers.hl7v2 import read_hl7v2
+
+        yield from read_hl7v2(stream, name, context)
