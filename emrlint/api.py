@@ -42,8 +42,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class EpisodeResult:
+    """One episode's outcomes, with the episode itself for reporters that draw it (timelines)
+    or stratify by it (discharge month)."""
+
     episode_id: str
     outcomes: list[Outcome]
+    episode: Episode | None = None
 
 
 @dataclass(frozen=True)
@@ -220,7 +224,7 @@ def check(
             yield item
             continue
         outcomes = evaluate_episode(rules.rules, item, settings, calendar, stats)
-        yield EpisodeResult(item.id, outcomes)
+        yield EpisodeResult(item.id, outcomes, item)
 
 
 def parse_context(

@@ -110,5 +110,6 @@ def explain_rule(rule: CompiledRule, specs: dict[str, ParamSpec], values: dict[s
 
 def _validity(rule: CompiledRule) -> str:
     start = rule.valid_from.isoformat() if rule.valid_from else "always"
-    end = rule.valid_to.isoformat() if rule.valid_to else "until further notice"
-    return f"from {start} to {end}"
+    if rule.valid_to is None:
+        return f"from {start}, until further notice"
+    return f"from {start} to {rule.valid_to.isoformat()} (exclusive)"

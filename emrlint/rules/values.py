@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from emrlint.rules.nodes import WorkdayCount
+
 __all__ = [
     "Missing",
     "Range",
@@ -172,6 +174,8 @@ def format_value(value: Any) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.timedelta):
         return format_duration(value)
+    if isinstance(value, WorkdayCount):
+        return f"{value.days} workdays"
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, float) and value.is_integer():
