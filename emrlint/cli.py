@@ -32,7 +32,7 @@ from emrlint.config import Config, load_config
 from emrlint.errors import EmrlintError, UsageError
 from emrlint.model import Episode
 from emrlint.outcomes import Severity
-from emrlint.parsers import InputFormat
+from emrlint.parsers import InputFormat, InputProblem, read_paths
 from emrlint.reporters import FORMATS, make_reporter
 from emrlint.reporters.base import RunInfo, RunSummary
 from emrlint.rules.engine import RuleStats
@@ -234,6 +234,70 @@ def _stream(
             click.echo(f"… {summary.episodes} episodes checked", err=True)
     reporter.finish(out, summary)
     return summary, failures
+
+
+@main.command("convert")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["native", "fhir", "hl7v2"]),
+    default="native",
+    show_default=True,
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write one file per episode here (default: all to stdout).",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice([f.value for f in InputFormat]),
+    default="auto",
+    show_default=True,
+)
+@_config_option
+@_guarded
+def convert_command(
+    paths: tuple[str, ...],
+    target: str,
+    output_dir: Path | None,
+    input_format: str,
+    config_path: Path | None,
+) -> int:
+    """Show how inputs were understood: write them as native JSON, FHIR R4 or HL7 v2."""
+    config = _config(config_path)
+    context = parse_context(config)
+    render = _converter(target)
+    suffix = {"native": ".json", "fhir": ".json", "hl7v2": ".hl7"}[target]
+    problems = episodes = 0
+    for item in read_paths(paths, context, InputFormat(input_format)):
+        if isinstance(item, InputProblem):
+            problems += 1
+            click.echo(f"{item.location}: cannot convert: {item.reason}", err=True)
+            continue
+        episodes += 1
+        text = render(item)
+        if output_dir is None:
+            click.echo(text)
+            continue
+        output_dir.mkdir(parents=True, exist_ok=True)
+        name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in item.id)
+        (output_dir / f"{name}{suffix}").write_text(text + "\n", encoding="utf-8")
+    click.echo(f"converted {episodes} episodes ({problems} unreadable)", err=True)
+    return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def _converter(target: str) -> Callable[[Episode], str]:
+    if target == "fhir":
+        from emrlint.writers.fhir import episode_to_fhir
+
+        return lambda episode: json.dumps(episode_to_fhir(episode), ensure_ascii=False)
+    if target == "hl7v2":
+        from emrlint.writers.hl7v2 import episode_to_hl7v2
+
+        return episode_to_hl7v2
+    return lambda episode: episode.model_dump_json(exclude_defaults=True)
 
 
 @main.command("schema")
