@@ -10,6 +10,7 @@ Nothing here prints or exits; the CLI decides how results look and what the exit
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ from emrlint.rules.engine import RuleSet, RuleStats, RunSettings, evaluate_episo
 from emrlint.rules.loader import default_rulebook_dir, load_rulebooks
 from emrlint.rules.syntax import parse_expression
 from emrlint.rules.workdays import WorkdayCalendar
+
+log = logging.getLogger("emrlint")
 
 __all__ = [
     "EpisodeResult",
@@ -221,6 +224,7 @@ def check(
     context = context or parse_context(config)
     for item in read_paths(paths, context, input_format, stdin):
         if isinstance(item, InputProblem):
+            log.info("unreadable record at %s: %s", item.location, item.reason)
             yield item
             continue
         outcomes = evaluate_episode(rules.rules, item, settings, calendar, stats)

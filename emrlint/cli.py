@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TextIO
@@ -33,6 +34,7 @@ from emrlint.errors import EmrlintError, UsageError
 from emrlint.model import Episode
 from emrlint.outcomes import Severity
 from emrlint.parsers import InputFormat, InputProblem, read_paths
+from emrlint.privacy import Pseudonymizer, deidentify_key
 from emrlint.reporters import FORMATS, make_reporter
 from emrlint.reporters.base import RunInfo, RunSummary
 from emrlint.rules.engine import RuleStats
@@ -79,6 +81,11 @@ def _guarded(command: Callable[..., int | None]) -> Callable[..., None]:
 @click.option("--debug", is_flag=True, help="Show tracebacks for bug reports.")
 def main(debug: bool) -> None:
     """emrlint: check inpatient medical records against national record-keeping rules."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
 
 def _config(config_path: Path | None) -> Config:
@@ -132,6 +139,11 @@ _rulebook_option = click.option(
 @click.option("--show-pass", is_flag=True, help="Also list PASS and NA outcomes.")
 @click.option("--stats", is_flag=True, help="Print per-rule timings to stderr.")
 @click.option("--no-cache", is_flag=True, help="Recompile rulebooks.")
+@click.option(
+    "--deidentify",
+    is_flag=True,
+    help="Replace episode and patient ids with keyed pseudonyms (see docs/privacy.md).",
+)
 @click.option("--strict-fhir", is_flag=True, help="Validate every FHIR resource (slower).")
 @click.option("--strict-hl7", is_flag=True, help="Validate every HL7 v2 message (slower).")
 @_config_option
@@ -151,6 +163,7 @@ def check_command(
     show_pass: bool,
     stats: bool,
     no_cache: bool,
+    deidentify: bool,
     strict_fhir: bool,
     strict_hl7: bool,
     config_path: Path | None,
@@ -179,7 +192,7 @@ def check_command(
         **({"colour": output is None and sys.stdout.isatty()} if output_format == "text" else {}),
     )
     context = parse_context(config, strict_fhir, strict_hl7)
-    results = check(
+    results: Iterable[Any] = check(
         paths,
         config,
         rules,
@@ -189,6 +202,8 @@ def check_command(
         stats=rule_stats,
         context=context,
     )
+    if deidentify:
+        results = map(Pseudonymizer(deidentify_key(config)).result, results)
     try:
         out: TextIO = output.open("w", encoding="utf-8") if output else sys.stdout
     except OSError as error:

@@ -40,7 +40,7 @@ _SCHEMA: dict[str, dict[str, Any] | None] = {
     "mapping": {"fhir": dict, "hl7v2": dict},
     "mapping.fhir": None,
     "mapping.hl7v2": None,
-    "site": {"timezone": str, "id": str},
+    "site": {"timezone": str, "id": str, "deidentify_key": str},
     "rules": {"select": list, "ignore": list, "paths": list, "fail_on": str, "severity": dict},
     "rules.severity": None,
     "params": None,
@@ -57,6 +57,7 @@ class Config:
 
     timezone_name: str = DEFAULT_TIMEZONE
     site_id: str | None = None
+    deidentify_key: str | None = field(default=None, repr=False)
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     rulebook_paths: tuple[Path, ...] = ()
@@ -85,6 +86,7 @@ class Config:
         values: dict[str, Any] = {
             "site.timezone": self.timezone_name,
             "site.id": self.site_id,
+            "site.deidentify_key": "(set)" if self.deidentify_key else None,
             "rules.select": list(self.select),
             "rules.ignore": list(self.ignore),
             "rules.paths": [str(p) for p in self.rulebook_paths],
@@ -202,6 +204,7 @@ class _ConfigBuilder:
         return Config(
             timezone_name=timezone,
             site_id=site.get("id"),
+            deidentify_key=site.get("deidentify_key"),
             select=tuple(rules.get("select", ())),
             ignore=tuple(rules.get("ignore", ())),
             rulebook_paths=tuple(self.path.parent / p for p in rules.get("paths", ())),

@@ -64,13 +64,13 @@ def _parse_iso(text: str) -> dt.datetime | dt.date:
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"not a date: {text!r}") from None
+            raise ValueError("not an ISO 8601 date (YYYY-MM-DD)") from None
     if len(text) < 10 or not text[:4].isdigit():
-        raise ValueError(f"not an ISO 8601 time (a date is required): {text!r}")
+        raise ValueError("not an ISO 8601 time: a date (YYYY-MM-DD) is required")
     try:
         return dt.datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
-        raise ValueError(f"not an ISO 8601 date-time: {text!r}") from None
+        raise ValueError("not an ISO 8601 date-time") from None
 
 
 TimePoint = Annotated[

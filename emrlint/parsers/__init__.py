@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
@@ -28,6 +29,9 @@ __all__ = [
     "iter_input_files",
     "read_paths",
 ]
+
+# Logs name files, positions and formats only: never record content (docs/privacy.md).
+log = logging.getLogger("emrlint.parsers")
 
 INPUT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".hl7", ".txt", ".er7")
 _SNIFF_BYTES = 4096
@@ -133,6 +137,7 @@ def _read_stream(
     tz = context.tz
     head = stream.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if hasattr(stream, "peek") else b""
     fmt = detect_format(head, name) if input_format == InputFormat.auto else input_format
+    log.debug("reading %s as %s", name, fmt.value)
     if fmt == InputFormat.jsonl:
         yield from read_jsonl(stream, name, tz)
     elif fmt == InputFormat.native:

@@ -55,6 +55,15 @@ CATEGORIES = ("timeliness", "completeness", "consistency", "coding")
 DOC_KIND = Type("record kind")
 ASSESSMENT_KIND = Type("assessment kind")
 _INTERVAL_TYPES = ("day", "week", "interval")
+# Fields a message may not show: outputs must stay free of names, identifiers and free text
+# (docs/privacy.md). The episode id and patient id travel in their own, pseudonymisable fields.
+PRIVATE_FIELDS = {
+    ("patient", "name"),
+    ("patient", "id"),
+    ("episode", "id"),
+    ("document", "text"),
+    ("clinician", "name"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +181,7 @@ class _Compiler:
         self.defines: dict[str, tuple[Any, Any]] = {}
         self.rulebook_id = tree.header.id if tree.header else _stem(tree.path)
         self.kind_groups = vocabulary.groups
+        self.in_message = False
 
     # -------------------------------------------------------------- errors
     def error(
@@ -624,7 +634,11 @@ class _Compiler:
                 self.errors.extend(error.diagnostics)
                 continue
             before = len(self.errors)
-            plan, _ = self.expr(node, scope)
+            self.in_message = True
+            try:
+                plan, _ = self.expr(node, scope)
+            finally:
+                self.in_message = False
             self.errors[before:] = [_at(error, span, self.lines) for error in self.errors[before:]]
             placeholders.append((field_text, plan))
         return MessagePlan(template, tuple(placeholders))
@@ -694,7 +708,7 @@ class _Compiler:
             return p.Const(name), hint
         episode_fields = fields_of("episode")
         if name in episode_fields:
-            return self.field_plan(p.EpisodeRef(), "episode", name, episode_fields[name])
+            return self.field_plan(p.EpisodeRef(), "episode", name, episode_fields[name], node.span)
         candidates = [*scope.variables, *self.params, *self.defines, *episode_fields]
         if isinstance(hint, EnumType):
             candidates += [str(e.value) for e in hint.enum]
@@ -745,12 +759,22 @@ class _Compiler:
                 suggestion=did_you_mean(node.field, fields),
             )
             return p.Const(None), ANY
-        plan, value_type = self.field_plan(target_plan, item_type.name, node.field, info)
+        plan, value_type = self.field_plan(target_plan, item_type.name, node.field, info, node.span)
         if is_list:
             value_type = value_type if isinstance(value_type, ListType) else ListType(value_type)
         return plan, value_type
 
-    def field_plan(self, target: Any, item_type: str, name: str, info: Any) -> tuple[Any, Any]:
+    def field_plan(
+        self, target: Any, item_type: str, name: str, info: Any, span: Span | None = None
+    ) -> tuple[Any, Any]:
+        if self.in_message and (item_type, name) in PRIVATE_FIELDS:
+            self.error(
+                "E114",
+                "private-field",
+                f"a message may not show {item_type}.{name}",
+                span,
+                help="names, identifiers and free text never go into outputs",
+            )
         value_type = info.type
         if (item_type, name) == ("document", "kind"):
             value_type = DOC_KIND

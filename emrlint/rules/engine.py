@@ -8,6 +8,7 @@ with the reason, never a PASS; a rule past its time budget likewise.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import string
 import time
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,9 @@ from emrlint.rules.compiler import CompiledRule, MessagePlan, RequirementPlan
 from emrlint.rules.stay import stay_days, stay_weeks
 from emrlint.rules.values import Missing, Range, format_value
 from emrlint.rules.workdays import WorkdayCalendar
+
+# Logs name rules and counts only, never episode content (docs/privacy.md).
+log = logging.getLogger("emrlint.engine")
 
 __all__ = ["RuleSet", "RuleStats", "RunSettings", "evaluate_episode", "evaluate_rule"]
 
@@ -145,8 +149,10 @@ def evaluate_rule(
         return _evaluate(rule, ctx, settings)
     except p.RuleBudgetExceeded:
         reason = f"the rule exceeded its time budget of {settings.budget_seconds}s"
+        log.warning("rule %s exceeded its time budget on one episode", rule.id)
     except (ArithmeticError, TypeError, ValueError, AttributeError, KeyError, OverflowError) as e:
-        reason = f"the rule could not be evaluated: {type(e).__name__}: {e}"
+        reason = f"the rule could not be evaluated: {type(e).__name__}"
+        log.warning("rule %s failed with %s", rule.id, type(e).__name__)
     return [
         _outcome(
             rule,

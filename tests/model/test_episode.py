@@ -25,7 +25,7 @@ def test_date_only_time_stays_a_date() -> None:
 
 
 def test_time_without_a_date_is_rejected() -> None:
-    with pytest.raises(ValidationError, match="date is required"):
+    with pytest.raises(ValidationError, match="date \\(YYYY-MM-DD\\) is required"):
         build(episode(doc("discharge_note", "08:30")))
 
 
