@@ -99,6 +99,7 @@ class RequirementPlan:
     condition: Any | None
     searched: tuple[str, ...]
     description: str
+    due: Any | None = None  # a deadline for `require that`
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +183,7 @@ class _Compiler:
         self.rulebook_id = tree.header.id if tree.header else _stem(tree.path)
         self.kind_groups = vocabulary.groups
         self.in_message = False
+        self.define_nodes: dict[str, n.Expr] = {}
 
     # -------------------------------------------------------------- errors
     def error(
@@ -254,6 +256,7 @@ class _Compiler:
             )
         ):
             return p.Const(tuple(item.name for item in value.items)), ListType(DOC_KIND)
+        self.define_nodes[define.name] = value
         return self.expr(value, _Scope())
 
     def compile_param(self, param: n.Param) -> None:
@@ -487,15 +490,14 @@ class _Compiler:
         negate = node.mode.startswith("forbid")
         if node.condition is not None:
             condition = self.condition(node.condition, scope)
+            due = None
+            description = _describe_condition(negate)
+            if node.due is not None:
+                due, due_type = self.expr(node.due, scope)
+                self.expect_type(due_type, TIME, _span_of(node.due))
+                description += f"; due by {_text(node.due)} (PENDING until then)"
             return RequirementPlan(
-                "that",
-                negate,
-                None,
-                "at_least",
-                p.Const(1),
-                condition,
-                (),
-                _describe_condition(negate),
+                "that", negate, None, "at_least", p.Const(1), condition, (), description, due
             )
         assert node.finder is not None
         query, searched = self.finder_query(node.finder, node.temporal, scope, always=True)
@@ -607,6 +609,8 @@ class _Compiler:
             return f"timed at or before {anchor}; due by {anchor}"
         if kind == "after":
             return f"timed at or after {anchor}; due by discharge"
+        if kind == "same_day":
+            return f"timed from {anchor} to the end of that calendar day; due by that day's end"
         if kind == "between":
             until = _text(temporal.until)
             return f"timed in [{anchor}, {until}] (inclusive); due by {until}"
@@ -698,7 +702,7 @@ class _Compiler:
             scope.params_used.add(name)
             return p.ParamRef(name), self.params[name].type
         if name in self.defines:
-            return self.defines[name]
+            return self.use_define(name, scope)
         if isinstance(hint, EnumType):
             member = _enum_member(hint.enum, name)
             if member is not None:
@@ -725,6 +729,20 @@ class _Compiler:
             else None,
         )
         return p.Const(None), ANY
+
+    def use_define(self, name: str, scope: _Scope) -> tuple[Any, Any]:
+        """Compile a definition where it is used, so that the slots its queries bind continue
+        after the rule's own (a definition compiled once would share slot 0 with the rule's
+        subject). Its errors were reported once, where it is defined."""
+        node = self.define_nodes.get(name)
+        if node is None:  # a kind list: a constant
+            return self.defines[name]
+        inner = _Scope({}, scope.next_slot, scope.max_slot, scope.params_used)
+        errors = len(self.errors)
+        plan, value_type = self.expr(node, inner)
+        del self.errors[errors:]
+        scope.absorb(inner)
+        return plan, value_type
 
     def check_kind_symbol(self, name: str, hint: Any, span: Span) -> None:
         known = list(self.vocabulary.kinds) if hint == DOC_KIND else list(ASSESSMENT_KINDS)

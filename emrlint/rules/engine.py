@@ -150,7 +150,7 @@ def evaluate_rule(
     except p.RuleBudgetExceeded:
         reason = f"the rule exceeded its time budget of {settings.budget_seconds}s"
         log.warning("rule %s exceeded its time budget on one episode", rule.id)
-    except (ArithmeticError, TypeError, ValueError, AttributeError, KeyError, OverflowError) as e:
+    except Exception as e:  # a fault in one rule must cost that rule only, never the run
         reason = f"the rule could not be evaluated: {type(e).__name__}"
         log.warning("rule %s failed with %s", rule.id, type(e).__name__)
     return [
@@ -215,11 +215,14 @@ def _evaluate(rule: CompiledRule, ctx: p.EvalContext, settings: RunSettings) -> 
                         subject,
                         Evidence(reason=selected.reason),
                         ctx,
+                        bound=True,
                     )
                 )
                 continue
         status, evidence = _judge(rule.requirement, ctx)
-        outcomes.append(_outcome(rule, episode, settings, status, subject, evidence, ctx))
+        outcomes.append(
+            _outcome(rule, episode, settings, status, subject, evidence, ctx, bound=True)
+        )
     if not outcomes:
         reason = f"no {subject_spec.collection} in the rule's scope"
         outcomes.append(
@@ -261,13 +264,28 @@ def _judge(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[Status, Ev
 
 
 def _judge_condition(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[Status, Evidence]:
+    """`require that C [due T]`. With a deadline, an unmet (or unknown) condition is PENDING
+    until T; `forbid that C` fails as soon as C holds."""
     value = requirement.condition.evaluate(ctx)
+    due = requirement.due.evaluate(ctx) if requirement.due is not None else None
+    if isinstance(due, Missing):
+        return Status.INDETERMINATE, Evidence(reason=due.reason)
+    deadline = due.hi if due is not None else None
+    good = Status.PASS
+    bad = Status.FAIL
+    if requirement.negate:  # forbid that C: C true is the violation, final at once
+        if value is True:
+            return bad, Evidence(deadline=deadline)
+        done = value is False
+    else:
+        if value is True:
+            return good, Evidence(deadline=deadline)
+        done = False
+    if deadline is not None and ctx.as_of <= deadline:
+        return Status.PENDING, Evidence(deadline=deadline)
     if isinstance(value, Missing):
-        return Status.INDETERMINATE, Evidence(reason=value.reason)
-    holds = value is True
-    if requirement.negate:
-        holds = not holds
-    return (Status.PASS if holds else Status.FAIL), Evidence()
+        return Status.INDETERMINATE, Evidence(deadline=deadline, reason=value.reason)
+    return (good if done else bad), Evidence(deadline=deadline)
 
 
 def _judge_items(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[Status, Evidence]:
@@ -382,9 +400,13 @@ def _outcome(
     subject: Subject,
     evidence: Evidence,
     ctx: p.EvalContext | None,
+    bound: bool = False,
 ) -> Outcome:
+    """`bound`: the rule's subject is in its slot, so the message may name it; otherwise only
+    a rule without `for each` renders its message (its placeholders name the episode only)."""
     message_zh = message_en = ""
-    if status not in (Status.PASS, Status.NA) and ctx is not None:
+    renderable = ctx is not None and (bound or rule.subject.collection == "episode")
+    if status not in (Status.PASS, Status.NA) and renderable:
         message_zh = _render(rule.message_zh, ctx) if rule.message_zh else rule.title_zh
         message_en = _render(rule.message_en, ctx) if rule.message_en else rule.title_en
     elif status not in (Status.PASS, Status.NA):
@@ -416,8 +438,17 @@ def _render(message: MessagePlan, ctx: p.EvalContext) -> str:
         parts.append(literal)
         if field_text:
             plan = values.get(field_text)
-            parts.append(format_value(plan.evaluate(ctx)) if plan is not None else "?")
+            parts.append(_placeholder(plan, ctx))
     return "".join(parts)
+
+
+def _placeholder(plan: Any, ctx: p.EvalContext) -> str:
+    if plan is None:
+        return "?"
+    try:
+        return format_value(plan.evaluate(ctx))
+    except Exception:  # a message must never fail an outcome: show the gap instead
+        return "?"
 
 
 def department_at(episode: Episode, moment: dt.datetime | None) -> str | None:

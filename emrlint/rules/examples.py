@@ -258,7 +258,11 @@ def _check_evidence(expect: n.Expect, outcome: Outcome, lets: dict[str, Any]) ->
             ok = actual is not None and _same_minute(actual, wanted)
         elif name == "margin":
             actual = evidence.margin
-            ok = actual == wanted
+            ok = (
+                actual is not None
+                and isinstance(wanted, dt.timedelta)
+                and format_duration(actual) == format_duration(wanted)
+            )
             wanted, actual = (
                 format_duration(wanted),
                 format_duration(actual) if actual is not None else None,

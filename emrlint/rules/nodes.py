@@ -238,6 +238,7 @@ class Requirement:
     quantity: Quantity | None
     condition: Expr | None
     span: Span
+    due: Expr | None = None  # `require that … due T`
 
 
 @dataclass(frozen=True, slots=True)

@@ -392,6 +392,11 @@ class WindowPlan:
             return _interval_window(anchor, ctx)
         if self.kind == "before":
             return Window(None, anchor, anchor)
+        if self.kind == "same_day":
+            end = Range(
+                ctx.end_of_day(ctx.local_date(anchor.lo)), ctx.end_of_day(ctx.local_date(anchor.hi))
+            )
+            return Window(anchor, end, end)
         if self.kind == "after":
             return Window(anchor, None, _discharge_deadline(ctx))
         if self.kind == "between":

@@ -173,11 +173,30 @@ class ToNodes(Transformer[Token, Any]):
         temporal = next((p for p in parts if isinstance(p, n.Temporal)), None)
         return n.Requirement(mode, finder, temporal, quantity, None, self._span(meta))
 
-    def require_that(self, meta: Any, condition: n.Expr) -> n.Requirement:
-        return n.Requirement("require_that", None, None, None, condition, self._span(meta))
+    def require_that(self, meta: Any, condition: n.Expr, due: Any = None) -> n.Requirement:
+        return n.Requirement(
+            "require_that",
+            None,
+            None,
+            None,
+            condition,
+            self._span(meta),
+            due[1] if due is not None else None,
+        )
 
-    def forbid_that(self, meta: Any, condition: n.Expr) -> n.Requirement:
-        return n.Requirement("forbid_that", None, None, None, condition, self._span(meta))
+    def forbid_that(self, meta: Any, condition: n.Expr, due: Any = None) -> n.Requirement:
+        return n.Requirement(
+            "forbid_that",
+            None,
+            None,
+            None,
+            condition,
+            self._span(meta),
+            due[1] if due is not None else None,
+        )
+
+    def due(self, meta: Any, moment: n.Expr) -> tuple[str, n.Expr]:
+        return "due", moment
 
     def at_least(self, meta: Any, amount: n.Expr) -> n.Quantity:
         return n.Quantity("at_least", amount, self._span(meta))
@@ -217,6 +236,9 @@ class ToNodes(Transformer[Token, Any]):
 
     def between(self, meta: Any, start: n.Expr, end: n.Expr) -> n.Temporal:
         return n.Temporal("between", start, None, end, self._span(meta))
+
+    def same_day(self, meta: Any, anchor: n.Expr) -> n.Temporal:
+        return n.Temporal("same_day", anchor, None, None, self._span(meta))
 
     def during(self, meta: Any, anchor: n.Expr) -> n.Temporal:
         return n.Temporal("during", anchor, None, None, self._span(meta))

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -146,8 +147,9 @@ def logical_or(values: list[bool | Missing]) -> bool | Missing:
 
 
 def format_duration(delta: dt.timedelta) -> str:
+    """Whole minutes, rounded away from zero: a note 1 s past a deadline is "1min" late."""
     sign = "-" if delta < dt.timedelta() else ""
-    minutes = int(abs(delta).total_seconds() // 60)
+    minutes = math.ceil(abs(delta).total_seconds() / 60)
     days, minutes = divmod(minutes, 1440)
     hours, minutes = divmod(minutes, 60)
     parts = [
