@@ -17,7 +17,7 @@ from typing import BinaryIO
 from emrlint.errors import UsageError
 from emrlint.model import Episode
 from emrlint.parsers.context import ParseContext
-from emrlint.parsers.native import read_json_document, read_jsonl
+from emrlint.parsers.native import bounded_lines, read_json_stream, read_jsonl
 from emrlint.parsers.problems import InputProblem
 
 __all__ = [
@@ -139,9 +139,9 @@ def _read_stream(
     fmt = detect_format(head, name) if input_format == InputFormat.auto else input_format
     log.debug("reading %s as %s", name, fmt.value)
     if fmt == InputFormat.jsonl:
-        yield from read_jsonl(stream, name, tz)
+        yield from read_jsonl(bounded_lines(stream), name, tz)
     elif fmt == InputFormat.native:
-        yield from read_json_document(stream.read(), name, tz)
+        yield from read_json_stream(stream, name, tz)
     elif fmt == InputFormat.fhir:
         from emrlint.parsers.fhir import read_fhir
 

@@ -16,9 +16,20 @@ from pydantic import ValidationError
 from emrlint.model import Episode
 from emrlint.parsers.problems import InputProblem, describe_validation_error
 
-__all__ = ["episode_from_mapping", "read_json_document", "read_jsonl"]
+__all__ = [
+    "MAX_RECORD_BYTES",
+    "bounded_lines",
+    "episode_from_mapping",
+    "read_json_document",
+    "read_json_stream",
+    "read_jsonl",
+]
 
 ParseResult = Episode | InputProblem
+
+# One record (a JSONL line, a whole JSON document) may not exceed this: a bigger one is
+# reported and skipped instead of exhausting memory. Real episodes are far below it.
+MAX_RECORD_BYTES = 64 * 2**20
 
 
 def episode_from_mapping(data: Any, tz: dt.tzinfo) -> Episode:
@@ -58,6 +69,14 @@ def read_json_document(content: bytes, file: str, tz: dt.tzinfo) -> Iterator[Par
 def read_jsonl(lines: Iterable[bytes], file: str, tz: dt.tzinfo) -> Iterator[ParseResult]:
     """One episode per line; blank lines are skipped, every other line gives one result."""
     for number, raw in enumerate(lines, start=1):
+        if isinstance(raw, OversizedLine):
+            yield InputProblem(
+                file,
+                f"line {number}",
+                f"line longer than the limit of {MAX_RECORD_BYTES // 2**20} MiB; skipped",
+                line=number,
+            )
+            continue
         text = raw.strip()
         if not text:
             continue
@@ -76,8 +95,41 @@ def read_jsonl(lines: Iterable[bytes], file: str, tz: dt.tzinfo) -> Iterator[Par
         yield _episode_or_problem(data, tz, file, f"line {number}", number)
 
 
-def iter_lines(stream: BinaryIO) -> Iterator[bytes]:
-    yield from stream
+class OversizedLine:
+    """Stands for a line that was longer than the limit; its bytes were not kept."""
+
+
+def bounded_lines(
+    stream: BinaryIO, limit: int = MAX_RECORD_BYTES
+) -> Iterator[bytes | OversizedLine]:
+    """Lines of a stream, never holding more than `limit` bytes of one line in memory: a longer
+    line is read through in chunks and given as one `OversizedLine`."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = stream.readline(limit)
+        yield OversizedLine()
+
+
+def read_json_stream(
+    stream: BinaryIO, file: str, tz: dt.tzinfo, limit: int = MAX_RECORD_BYTES
+) -> Iterator[ParseResult]:
+    """A whole-file JSON document, refused with a clear reason above `limit` bytes."""
+    content = stream.read(limit + 1)
+    if len(content) > limit:
+        yield InputProblem(
+            file,
+            "whole file",
+            f"a single JSON document larger than "
+            f"{limit // 2**20} MiB; write one episode per line (JSONL) instead",
+        )
+        return
+    yield from read_json_document(content, file, tz)
 
 
 def _line_of(content: bytes, pos: int) -> int:

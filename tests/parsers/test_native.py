@@ -102,3 +102,28 @@ def test_arbitrary_bytes_never_raise(tmp_path_factory, data: bytes) -> None:
     path.write_bytes(data)
     for result in read_paths([str(path)], TZ):
         assert isinstance(result, Episode | InputProblem)
+
+
+def test_an_oversized_jsonl_line_is_reported_and_the_next_line_read() -> None:
+    from emrlint.parsers.native import bounded_lines, read_jsonl
+
+    big = b'{"id": "' + b"x" * 5000 + b'"}\n'
+    stream = io.BufferedReader(io.BytesIO(big + (json.dumps(_good(2)) + "\n").encode()))
+    results = list(read_jsonl(bounded_lines(stream, limit=1000), "<big>", TZ))
+    assert isinstance(results[0], InputProblem) and "longer than the limit" in results[0].reason
+    assert isinstance(results[1], Episode) and results[1].id == "ep-2"
+
+
+def test_an_oversized_json_document_is_refused_with_a_hint() -> None:
+    from emrlint.parsers.native import read_json_stream
+
+    stream = io.BytesIO(json.dumps([_good(i) for i in range(50)]).encode())
+    (problem,) = list(read_json_stream(stream, "<big>", TZ, limit=1000))
+    assert isinstance(problem, InputProblem) and "JSONL" in problem.reason
+
+
+def test_deeply_nested_json_is_a_clean_problem(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    (problem,) = _read(path)
+    assert isinstance(problem, InputProblem)
