@@ -103,7 +103,8 @@ class Assessment(Record):
         description=(
             "What was assessed: vte_risk, bleeding_risk, nutrition, pain, pain_comprehensive,"
             " cap_severity, psychiatric_risk, adl, tnm_staging, cnlc_staging, birads,"
-            " post_transfusion_evaluation, sepsis_recognition, other."
+            " post_transfusion_evaluation, sepsis_recognition,"
+            " vte_prophylaxis_contraindication, other."
         ),
         pattern=r"^[a-z][a-z0-9_]*$",
     )

@@ -1,5 +1,6 @@
-"""Outcomes and input problems as plain JSON-ready records (shared by the json and jsonl
-reporters; the field names are the documented output schema)."""
+"""Outcomes and input problems as plain records: the nested JSON-ready shape (json, jsonl, the
+published docs/report-schema.json) and its flat form with evidence columns (csv, xlsx, html).
+One shape for every format, so a finding says the same thing wherever it is read."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from emrlint.outcomes import FoundItem, Outcome, Status
 from emrlint.parsers import InputProblem
 from emrlint.rules.values import format_duration
 
-__all__ = ["REPORT_FORMAT", "finding_record", "problem_record"]
+__all__ = [
+    "FINDING_COLUMNS",
+    "REPORT_FORMAT",
+    "display_time",
+    "finding_record",
+    "flat_finding",
+    "problem_record",
+]
 
 REPORT_FORMAT = "emrlint.report/1"
 
@@ -93,4 +101,100 @@ def problem_record(problem: InputProblem) -> dict[str, Any]:
             "line": problem.line,
             "reason": problem.reason,
         },
+    }
+
+
+# The flat columns of one finding (csv and the xlsx 明细 sheet), in order. Input problems fill
+# `file` and `position`; findings fill the evidence columns.
+FINDING_COLUMNS = (
+    "rule_id",
+    "rule_version",
+    "status",
+    "severity",
+    "category",
+    "tags",
+    "message",
+    "episode_id",
+    "patient_id",
+    "department",
+    "attending",
+    "subject_type",
+    "subject_id",
+    "subject_label",
+    "subject_time",
+    "window_start",
+    "window_end",
+    "deadline",
+    "searched",
+    "found",
+    "nearest",
+    "margin",
+    "margin_minutes",
+    "count",
+    "required",
+    "reason",
+    "citation",
+    "file",
+    "position",
+)
+
+
+def display_time(value: str | None) -> str:
+    """An ISO time from a record as people read it: to the minute, in its own offset."""
+    if not value:
+        return ""
+    if len(value) == 10:
+        return value
+    try:
+        return dt.datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return value
+
+
+def _flat_item(item: dict[str, Any] | None) -> str:
+    if not item:
+        return ""
+    parts = [item.get("kind") or item["type"], item["id"], display_time(item.get("time"))]
+    return " ".join(p for p in parts if p)
+
+
+def flat_finding(record: dict[str, Any], lang: str) -> dict[str, str | int | float | None]:
+    """One record (from `finding_record` or `problem_record`) as FINDING_COLUMNS values.
+
+    Lists become `; `-joined text so a cell holds them; times are shown to the minute; the
+    message is in `lang`. Counts stay numbers so a spreadsheet can sum them.
+    """
+    evidence = record["evidence"]
+    subject = record["subject"]
+    message = record["message"]
+    return {
+        "rule_id": record["rule_id"],
+        "rule_version": record["rule_version"],
+        "status": record["status"],
+        "severity": record["severity"],
+        "category": record["category"],
+        "tags": " ".join(record["tags"]),
+        "message": message["zh" if lang == "zh" else "en"] or message["zh"],
+        "episode_id": record["episode_id"] or "",
+        "patient_id": record["patient_id"] or "",
+        "department": record["department"] or "",
+        "attending": record["attending"] or "",
+        "subject_type": subject["type"],
+        "subject_id": subject["id"],
+        "subject_label": subject["label"] or "",
+        "subject_time": display_time(subject["time"]),
+        "window_start": display_time(evidence.get("window_start")),
+        "window_end": display_time(evidence.get("window_end")),
+        "deadline": display_time(evidence.get("deadline")),
+        "searched": "; ".join(evidence.get("searched") or ()),
+        "found": "; ".join(_flat_item(item) for item in evidence.get("found") or ()),
+        "nearest": _flat_item(evidence.get("nearest")),
+        "margin": evidence.get("margin") or "",
+        "margin_minutes": evidence.get("margin_minutes"),
+        "count": evidence.get("count"),
+        "required": evidence.get("required") or "",
+        "reason": evidence.get("reason") or "",
+        "citation": record["citation"],
+        "file": evidence.get("file") or "",
+        "position": evidence.get("position") or "",
     }

@@ -108,6 +108,7 @@ ASSESSMENT_KINDS = (
     "glasgow",
     "nihss",
     "ecg_reading",
+    "vte_prophylaxis_contraindication",
     "other",
 )
 

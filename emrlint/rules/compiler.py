@@ -396,7 +396,7 @@ class _Compiler:
             return Severity.minor
 
     def subject(self, clause: n.ForEach, scope: _Scope) -> Subject:
-        resolved = self.collection_for([(clause.subject_type, clause.type_span)])
+        resolved = self.collection_for(clause.kinds or [(clause.subject_type, clause.type_span)])
         if resolved is None:
             return Subject("episode", None, None, None, None, None, None, None)
         collection, kinds = resolved
@@ -700,7 +700,18 @@ class _Compiler:
             return p.Slot(slot), value_type
         if name in self.params:
             scope.params_used.add(name)
-            return p.ParamRef(name), self.params[name].type
+            spec = self.params[name]
+            if isinstance(hint, EnumType) and spec.type == TEXT:
+                # `o.author.rank >= hx_min_rank` with `param hx_min_rank = attending`
+                if _enum_member(hint.enum, str(spec.default)) is None:
+                    self.error(
+                        "E111",
+                        "bad-parameter",
+                        f"parameter `{name}` = {spec.default} is not {hint}",
+                        node.span,
+                    )
+                return p.AsEnum(p.ParamRef(name), hint.enum, name), hint
+            return p.ParamRef(name), spec.type
         if name in self.defines:
             return self.use_define(name, scope)
         if isinstance(hint, EnumType):

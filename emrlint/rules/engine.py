@@ -268,7 +268,9 @@ def _judge_condition(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[
     until T; `forbid that C` fails as soon as C holds."""
     value = requirement.condition.evaluate(ctx)
     due = requirement.due.evaluate(ctx) if requirement.due is not None else None
-    if isinstance(due, Missing):
+    if isinstance(due, Missing):  # no deadline known: only a settled condition decides
+        if value is True:
+            return (Status.FAIL if requirement.negate else Status.PASS), Evidence()
         return Status.INDETERMINATE, Evidence(reason=due.reason)
     deadline = due.hi if due is not None else None
     good = Status.PASS
@@ -364,7 +366,7 @@ def _required_words(mode: str, need: int) -> str:
 def _found(item: Any, moment: Range | None, label: str) -> FoundItem:
     return FoundItem(
         type=label,
-        id=str(item.id),
+        id=p.item_key(item),
         kind=getattr(item, "kind", None),
         time=moment.lo if moment is not None else None,
     )

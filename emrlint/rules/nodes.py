@@ -216,11 +216,12 @@ class When:
 
 @dataclass(frozen=True, slots=True)
 class ForEach:
-    subject_type: str
+    subject_type: str  # the first (usually only) name
     binding: str
     where: Expr | None
     span: Span
     type_span: Span
+    kinds: tuple[tuple[str, Span], ...] = ()  # every name of `for each [a, b] x`
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Protocol
 
 from emrlint.model import Episode
@@ -105,6 +106,23 @@ class ParamRef:
 
 
 @dataclass(frozen=True, slots=True)
+class AsEnum:
+    """A text parameter read as an enumerated value (a rank, a level) where a rule compares
+    it with such a field; a site value that is no member is unknown, never a silent pass."""
+
+    value: Any
+    enum: type[Enum]
+    name: str
+
+    def evaluate(self, ctx: EvalContext) -> Any:
+        raw = self.value.evaluate(ctx)
+        try:
+            return self.enum(raw)
+        except ValueError:
+            return Missing(f"parameter {self.name} = {raw!r} is not a valid value")
+
+
+@dataclass(frozen=True, slots=True)
 class EpisodeRef:
     def evaluate(self, ctx: EvalContext) -> Any:
         return ctx.episode
@@ -122,7 +140,8 @@ def _convert(value: Any, is_time: bool, label: str, ctx: EvalContext) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class FieldGet:
-    """Read one model attribute; over a list, read it from every element (dropping blanks)."""
+    """Read one model attribute; over a list, read it from every element. A blank element
+    value stays in the result as Missing, so `count(distinct …)` can say it is unsure."""
 
     target: Any
     attr: str
@@ -139,7 +158,9 @@ class FieldGet:
                 value = getattr(element, self.attr)
                 if isinstance(value, list):
                     values.extend(value)
-                elif value is not None:
+                elif value is None:
+                    values.append(Missing(f"{self.label} is missing"))
+                else:
                     values.append(ctx.to_range(value) if self.is_time else value)
             return tuple(values)
         return _convert(getattr(obj, self.attr), self.is_time, self.label, ctx)
@@ -294,11 +315,13 @@ class CodeMatch:
 
 
 def code_matches(code: str, patterns: Sequence[str]) -> bool:
+    """A pattern `A-B` is an inclusive range only when A and B have the same shape (`C00-C97`,
+    `I21.0-I21.3`); otherwise the hyphen is part of the code (LOINC `2345-7`, `IL-6`)."""
     normal = code.strip().upper()
     for pattern in patterns:
         low, _, high = pattern.strip().upper().partition("-")
-        if not high:
-            if normal.startswith(low):
+        if not high or len(low) != len(high):
+            if normal.startswith(pattern.strip().upper()):
                 return True
             continue
         width = max(len(low), len(high))
@@ -315,7 +338,10 @@ class Presence:
 
     def evaluate(self, ctx: EvalContext) -> Any:
         value = self.value.evaluate(ctx)
-        is_there = not isinstance(value, Missing) and value != ()
+        if isinstance(value, tuple):
+            is_there = any(not isinstance(v, Missing) for v in value)
+        else:
+            is_there = not isinstance(value, Missing)
         return is_there if self.present else not is_there
 
 
@@ -523,9 +549,9 @@ class EpisodeQuery:
                     else "imprecise data"
                 )
                 maybe.append((item, reason))
-        yes.sort(key=lambda pair: (_sort_key(pair[1]), str(pair[0].id)))
-        late.sort(key=lambda pair: (_sort_key(pair[1]), str(pair[0].id)))
-        maybe.sort(key=lambda pair: str(pair[0].id))
+        yes.sort(key=lambda pair: (_sort_key(pair[1]), item_key(pair[0])))
+        late.sort(key=lambda pair: (_sort_key(pair[1]), item_key(pair[0])))
+        maybe.sort(key=lambda pair: item_key(pair[0]))
         return Matches(tuple(yes), tuple(maybe), tuple(late), window)
 
     def evaluate(self, ctx: EvalContext) -> Any:  # a query used as a value: its items
@@ -533,6 +559,15 @@ class EpisodeQuery:
         if isinstance(result, Missing):
             return result
         return tuple(item for item, _ in result.yes)
+
+
+def item_key(item: Any) -> str:
+    """A stable name for an item: its id, or (condition changes have none) its time."""
+    item_id = getattr(item, "id", None)
+    if item_id is not None:
+        return str(item_id)
+    moment = getattr(item, "at", None)
+    return f"@{moment.isoformat()}" if moment is not None else "?"
 
 
 def _sort_key(moment: Range | None) -> tuple[int, Any]:
@@ -590,7 +625,10 @@ class CountDistinct:
             return values
         if not isinstance(values, tuple):
             values = (values,)
-        return len({v for v in values if not isinstance(v, Missing)})
+        known = {v for v in values if not isinstance(v, Missing)}
+        unknown = sum(1 for v in values if isinstance(v, Missing))
+        # each missing value may be a new one or a repeat: the count lies in a range
+        return len(known) if not unknown else Range(len(known), len(known) + unknown)
 
 
 @dataclass(frozen=True, slots=True)

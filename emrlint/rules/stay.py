@@ -55,7 +55,7 @@ def _stay_end(ctx: EvalContext) -> Range:
 
 def _condition_at(episode: Episode, moment: dt.datetime, ctx: EvalContext) -> ConditionLevel | None:
     in_force = [
-        (ctx.to_range(change.at).lo, list(ConditionLevel).index(change.level), change.level)
+        (ctx.to_range(change.at).lo, -list(ConditionLevel).index(change.level), change.level)
         for change in episode.condition_levels
         if ctx.to_range(change.at).lo <= moment
     ]

@@ -155,11 +155,10 @@ class ToNodes(Transformer[Token, Any]):
         return n.When(condition, self._span(meta))
 
     def for_each(
-        self, meta: Any, subject: Token, binding: Token, where: n.Expr | None = None
+        self, meta: Any, kinds: Tree, binding: Token, where: n.Expr | None = None
     ) -> n.ForEach:
-        return n.ForEach(
-            str(subject), str(binding), where, self._span(meta), self._token_span(subject)
-        )
+        names = tuple(kinds.children)
+        return n.ForEach(names[0][0], str(binding), where, self._span(meta), names[0][1], names)
 
     def require_items(self, meta: Any, *parts: Any) -> n.Requirement:
         return self._items("require_items", meta, parts)
