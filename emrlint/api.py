@@ -35,6 +35,7 @@ __all__ = [
     "EpisodeResult",
     "LoadedRules",
     "check",
+    "code_matches_selector",
     "evaluate",
     "load_rules",
     "parse_as_of",
@@ -98,11 +99,18 @@ def select_rules(
 
     def matches(rule: CompiledRule, selectors: Sequence[str]) -> bool:
         return any(
-            rule.id.startswith(s) or any(t.startswith(s) for t in rule.tags) for s in selectors
+            code_matches_selector(rule.id, s) or any(code_matches_selector(t, s) for t in rule.tags)
+            for s in selectors
         )
 
     kept = [r for r in rules if not select or matches(r, select)]
     return [r for r in kept if not matches(r, ignore)]
+
+
+def code_matches_selector(code: str, selector: str) -> bool:
+    """`NIT-2024-I` selects NIT-2024-I and NIT-2024-I-…, never NIT-2024-II: selectors match
+    whole hyphen-separated parts."""
+    return code == selector or code.startswith(selector.rstrip("-") + "-")
 
 
 def _bind_params(books: Sequence[CompiledRulebook], config: Config) -> dict[str, Any]:

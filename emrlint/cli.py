@@ -25,6 +25,7 @@ from emrlint.api import (
     EpisodeResult,
     LoadedRules,
     check,
+    code_matches_selector,
     load_rules,
     parse_as_of,
     parse_context,
@@ -381,7 +382,7 @@ def rules_command(
     chosen = [
         r
         for r in loaded.rules.latest()
-        if (tag is None or any(t.startswith(tag) for t in r.tags))
+        if (tag is None or any(code_matches_selector(t, tag) for t in r.tags))
         and (severity is None or r.severity.value == severity)
         and (category is None or r.category == category)
     ]
