@@ -20,6 +20,7 @@ import os
 from emrlint.api import EpisodeResult
 from emrlint.config import Config
 from emrlint.errors import UsageError
+from emrlint.model import Clinician, Episode
 from emrlint.parsers import InputProblem
 
 __all__ = ["DEIDENTIFY_KEY_ENV", "Pseudonymizer", "deidentify_key"]
@@ -54,7 +55,8 @@ class Pseudonymizer:
         return f"{prefix}-{digest[:16]}"
 
     def result(self, result: EpisodeResult | InputProblem) -> EpisodeResult | InputProblem:
-        """The same result with episode and patient ids replaced and the episode dropped."""
+        """The same result with episode and patient ids replaced, and the episode (which
+        reporters draw timelines and strata from) stripped of names and free text."""
         if isinstance(result, InputProblem):
             return dataclasses.replace(result, episode_id=self.pseudonym(result.episode_id, "E"))
         episode_id = self.pseudonym(result.episode_id, "E") or ""
@@ -69,4 +71,31 @@ class Pseudonymizer:
             )
             for outcome in result.outcomes
         ]
-        return EpisodeResult(episode_id, outcomes, None)
+        episode = result.episode
+        if episode is not None:
+            episode = self.episode(episode, episode_id)
+        return EpisodeResult(episode_id, outcomes, episode)
+
+    def episode(self, episode: Episode, episode_id: str) -> Episode:
+        patient = episode.patient.model_copy(
+            update={"id": self.pseudonym(episode.patient.id, "P"), "name": None}
+        )
+        documents = [
+            document.model_copy(
+                update={
+                    "text": None,
+                    "title": None,
+                    "author": _anonymous(document.author),
+                    "participants": [_anonymous(c) for c in document.participants],
+                }
+            )
+            for document in episode.documents
+        ]
+        return episode.model_copy(
+            update={"id": episode_id, "patient": patient, "documents": documents}
+        )
+
+
+def _anonymous(clinician: Clinician | None) -> Clinician | None:
+    """Staff stay identifiable by staff number and rank (QC reviews by doctor), never by name."""
+    return clinician.model_copy(update={"name": None}) if clinician is not None else None
