@@ -14,7 +14,14 @@ from emrlint.model.clinical import (
 )
 from emrlint.model.documents import Document, Signature, SignatureRole
 from emrlint.model.episode import FORMAT_VERSION, Episode
-from emrlint.model.events import CriticalValue, Event, Handover, Rescue, Transfusion
+from emrlint.model.events import (
+    CriticalValue,
+    Event,
+    Handover,
+    HandoverPurpose,
+    Rescue,
+    Transfusion,
+)
 from emrlint.model.orders import (
     Administration,
     AntibioticTier,
@@ -60,6 +67,7 @@ __all__ = [
     "Episode",
     "Event",
     "Handover",
+    "HandoverPurpose",
     "Observation",
     "ObservationCategory",
     "Order",

@@ -76,6 +76,10 @@ class Procedure(Record):
     name: str | None = None
     level: SurgicalLevel | None = None
     category: ProcedureCategory | None = None
+    is_invasive: bool | None = Field(
+        default=None,
+        description="有创诊疗操作 (needs an operation note and a consent, BW 22(九), 26).",
+    )
     is_restricted_technology: bool = Field(
         default=False, description="限制类技术: managed as level 4 for the MDT goal."
     )

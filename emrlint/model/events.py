@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -10,7 +11,7 @@ from emrlint.model.base import Extensions, Identifier, Record
 from emrlint.model.people import Clinician
 from emrlint.model.time import TimePoint
 
-__all__ = ["CriticalValue", "Event", "Handover", "Rescue", "Transfusion"]
+__all__ = ["CriticalValue", "Event", "Handover", "HandoverPurpose", "Rescue", "Transfusion"]
 
 
 class Rescue(Record):
@@ -48,12 +49,21 @@ class Transfusion(Record):
     extensions: Extensions
 
 
+class HandoverPurpose(StrEnum):
+    shift = "shift"  # 值班交接班 (HX 五): no handover note required
+    physician_change = "physician_change"  # 经治医师更替: 交班/接班记录 required (BW 22(五))
+
+
 class Handover(Record):
     """交接班."""
 
     type: Literal["handover"] = "handover"
     id: Identifier
     at: TimePoint | None = None
+    purpose: HandoverPurpose | None = Field(
+        default=None,
+        description="shift (值班交接班) or physician_change (经治医师更替, needs 交接班记录).",
+    )
     is_bedside: bool | None = None
     giver: Clinician | None = None
     receiver: Clinician | None = None

@@ -53,6 +53,8 @@ def _episode_or_problem(
 
 def read_json_document(content: bytes, file: str, tz: dt.tzinfo) -> Iterator[ParseResult]:
     """A whole-file JSON value: one episode object or an array of them."""
+    if content.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as Windows tools write
+        content = content[3:]
     try:
         data = orjson.loads(content)
     except orjson.JSONDecodeError as error:
