@@ -9,7 +9,6 @@ together. It never evaluates anything.
 from __future__ import annotations
 
 import datetime as dt
-import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -41,6 +40,7 @@ from emrlint.rules.catalogue import (
 )
 from emrlint.rules.stay import EPISODE_FIELDS
 from emrlint.rules.syntax import parse_expression
+from emrlint.rules.template import TemplateError, split_template
 
 __all__ = [
     "CATEGORIES",
@@ -619,8 +619,8 @@ class _Compiler:
     def message(self, template: str, span: Span, scope: _Scope) -> MessagePlan:
         placeholders = []
         try:
-            parsed = list(string.Formatter().parse(template))
-        except ValueError:
+            parsed = split_template(template)
+        except TemplateError:
             self.error(
                 "E107",
                 "bad-message",
@@ -629,8 +629,8 @@ class _Compiler:
                 help="write {{ and }} for literal braces",
             )
             return MessagePlan(template, ())
-        for _, field_text, _, _ in parsed:
-            if field_text is None or field_text == "":
+        for _, field_text in parsed:
+            if not field_text:
                 continue
             try:
                 node = parse_expression(field_text, span.file, span.line, span.column)
@@ -845,6 +845,8 @@ class _Compiler:
 
     def expr_Membership(self, node: n.Membership, scope: _Scope, hint: Any) -> tuple[Any, Any]:
         value, value_type = self.expr(node.value, scope)
+        if node.op == "contains":
+            return self.contains(node, value, value_type, scope)
         collection, collection_type = self.expr(node.collection, scope, ListType(value_type))
         if node.op == "matches":
             if value_type not in (TEXT, ANY):
@@ -858,6 +860,20 @@ class _Compiler:
                 _span_of(node.collection),
             )
         return p.Membership(value, collection, node.op == "not in"), BOOL
+
+    def contains(
+        self, node: n.Membership, value: Any, value_type: Any, scope: _Scope
+    ) -> tuple[Any, Any]:
+        """`name contains "CT"`: a text holds a piece, or (a list) any of the pieces."""
+        part, part_type = self.expr(node.collection, scope)
+        if value_type not in (TEXT, ANY) or part_type not in (TEXT, ListType(TEXT), ANY):
+            self.error(
+                "E106",
+                "type-mismatch",
+                '`contains` compares texts: name contains "CT" or name contains ["CT", "MRI"]',
+                node.span,
+            )
+        return p.TextContains(value, part), BOOL
 
     def expr_PresenceTest(self, node: n.PresenceTest, scope: _Scope, hint: Any) -> tuple[Any, Any]:
         value, _ = self.expr(node.value, scope)

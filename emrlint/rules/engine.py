@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import string
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from emrlint.outcomes import Evidence, FoundItem, Outcome, Severity, Status, Sub
 from emrlint.rules import plans as p
 from emrlint.rules.compiler import CompiledRule, MessagePlan, RequirementPlan
 from emrlint.rules.stay import stay_days, stay_weeks
+from emrlint.rules.template import split_template
 from emrlint.rules.values import Missing, Range, format_value
 from emrlint.rules.workdays import WorkdayCalendar
 
@@ -271,6 +271,8 @@ def _judge_condition(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[
     if isinstance(due, Missing):  # no deadline known: only a settled condition decides
         if value is True:
             return (Status.FAIL if requirement.negate else Status.PASS), Evidence()
+        if ctx.episode.discharged_at is None:  # e.g. `due discharge` on a running record
+            return Status.PENDING, Evidence(reason=due.reason)
         return Status.INDETERMINATE, Evidence(reason=due.reason)
     deadline = due.hi if due is not None else None
     good = Status.PASS
@@ -436,7 +438,7 @@ def _outcome(
 def _render(message: MessagePlan, ctx: p.EvalContext) -> str:
     values = dict(message.placeholders)
     parts = []
-    for literal, field_text, _, _ in string.Formatter().parse(message.template):
+    for literal, field_text in split_template(message.template):
         parts.append(literal)
         if field_text:
             plan = values.get(field_text)

@@ -7,6 +7,7 @@ of rule text. Plans pickle, so a compiled rulebook can be cached and sent to wor
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from emrlint.rules.workdays import WorkdayCalendar
 __all__ = ["EvalContext", "Plan", "RuleBudgetExceeded", "Window"]
 
 _DAY_END = dt.timedelta(days=1) - dt.timedelta(microseconds=1)
+_ONE_DAY = dt.timedelta(days=1)
 
 
 class RuleBudgetExceeded(Exception):
@@ -332,6 +334,24 @@ def code_matches(code: str, patterns: Sequence[str]) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class TextContains:
+    value: Any
+    pieces: Any  # a text or a tuple of texts
+
+    def evaluate(self, ctx: EvalContext) -> Any:
+        value = self.value.evaluate(ctx)
+        if isinstance(value, Missing):
+            return value
+        pieces = self.pieces.evaluate(ctx)
+        if isinstance(pieces, Missing):
+            return pieces
+        if isinstance(pieces, str):
+            pieces = (pieces,)
+        text = str(value).casefold()
+        return any(str(piece).casefold() in text for piece in pieces)
+
+
+@dataclass(frozen=True, slots=True)
 class Presence:
     value: Any
     present: bool
@@ -487,6 +507,15 @@ class Matches:
 
 
 @dataclass(frozen=True, slots=True)
+class _TimeIndex:
+    """One episode's items of one kind, sorted by time (cached per episode and query shape)."""
+
+    starts: list[dt.datetime]
+    timed: list[tuple[Range, Any]]
+    untimed: list[Any]
+
+
+@dataclass(frozen=True, slots=True)
 class EpisodeQuery:
     list_attr: str
     event_type: str | None
@@ -511,24 +540,26 @@ class EpisodeQuery:
         window = self.window.evaluate(ctx) if self.window is not None else None
         if isinstance(window, Missing):
             return window
+        bounded = (
+            window is not None
+            and self.time_attr is not None
+            and (window.start is not None or window.end is not None)
+        )
+        if not bounded:
+            candidates: list[Any] = list(self.items(ctx))
+            after: list[tuple[Range, Any]] = []
+        else:
+            assert window is not None
+            candidates, after = self._near(window, ctx)
         yes: list[tuple[Any, Range | None]] = []
         maybe: list[tuple[Any, str]] = []
         late: list[tuple[Any, Range]] = []
-        for item in self.items(ctx):
+        for item in candidates:
             ctx.check_budget()
-            if self.slot is not None:
-                ctx.slots[self.slot] = item
-            accepted = self.where.evaluate(ctx) if self.where is not None else True
+            accepted = self._accepts(item, ctx)
             if accepted is False:
                 continue
-            raw_time = getattr(item, self.time_attr) if self.time_attr else None
-            moment: Range | Missing | None
-            if raw_time is not None:
-                moment = ctx.to_range(raw_time)
-            elif self.time_attr is not None:
-                moment = Missing(f"{self.label} {item.id} has no {self.time_attr}")
-            else:
-                moment = None
+            moment = self._moment(item, ctx)
             inside = window.contains(moment) if window is not None else True
             if accepted is True and inside is True:
                 yes.append((item, moment if isinstance(moment, Range) else None))
@@ -549,10 +580,59 @@ class EpisodeQuery:
                     else "imprecise data"
                 )
                 maybe.append((item, reason))
+        for moment, item in after:  # the first matching item after the window, for "late by"
+            ctx.check_budget()
+            if self._accepts(item, ctx) is True:
+                late.append((item, moment))
+                break
         yes.sort(key=lambda pair: (_sort_key(pair[1]), item_key(pair[0])))
         late.sort(key=lambda pair: (_sort_key(pair[1]), item_key(pair[0])))
         maybe.sort(key=lambda pair: item_key(pair[0]))
-        return Matches(tuple(yes), tuple(maybe), tuple(late), window)
+        return Matches(tuple(yes), tuple(maybe), tuple(late[:1]), window)
+
+    def _accepts(self, item: Any, ctx: EvalContext) -> Any:
+        if self.slot is not None:
+            ctx.slots[self.slot] = item
+        return self.where.evaluate(ctx) if self.where is not None else True
+
+    def _moment(self, item: Any, ctx: EvalContext) -> Range | Missing | None:
+        if self.time_attr is None:
+            return None
+        raw_time = getattr(item, self.time_attr)
+        if raw_time is None:
+            return Missing(f"{self.label} {item_key(item)} has no {self.time_attr}")
+        return ctx.to_range(raw_time)
+
+    def _near(self, window: Window, ctx: EvalContext) -> tuple[list[Any], list[tuple[Range, Any]]]:
+        """Items that may fall in the window (by a binary search over their times, so that a
+        per-day rule costs O(log n) per day, not O(n)), plus those after it, in time order."""
+        index = self._index(ctx)
+        start = 0
+        if window.start is not None:  # a time spans at most one day (a day-only time)
+            start = bisect.bisect_left(index.starts, window.start.lo - _ONE_DAY)
+        stop = len(index.timed)
+        if window.end is not None:
+            stop = bisect.bisect_right(index.starts, window.end.hi)
+        near = [item for _, item in index.timed[start:stop]]
+        return near + index.untimed, index.timed[stop:]
+
+    def _index(self, ctx: EvalContext) -> _TimeIndex:
+        key = ("time-index", self.list_attr, self.event_type, self.kinds, self.time_attr)
+        cached = ctx.cache.get(key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        timed: list[tuple[Range, Any]] = []
+        untimed: list[Any] = []
+        for item in self.items(ctx):
+            raw_time = getattr(item, self.time_attr)  # type: ignore[arg-type]
+            if raw_time is None:
+                untimed.append(item)
+            else:
+                timed.append((ctx.to_range(raw_time), item))
+        timed.sort(key=lambda pair: (pair[0].lo, item_key(pair[1])))
+        index = _TimeIndex([moment.lo for moment, _ in timed], timed, untimed)
+        ctx.cache[key] = index
+        return index
 
     def evaluate(self, ctx: EvalContext) -> Any:  # a query used as a value: its items
         result = self.run(ctx)

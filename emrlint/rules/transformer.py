@@ -307,6 +307,9 @@ class ToNodes(Transformer[Token, Any]):
     def matches(self, meta: Any, value: n.Expr, collection: n.Expr) -> n.Membership:
         return n.Membership("matches", value, collection, self._span(meta))
 
+    def contains(self, meta: Any, value: n.Expr, part: n.Expr) -> n.Membership:
+        return n.Membership("contains", value, part, self._span(meta))
+
     def is_missing(self, meta: Any, value: n.Expr) -> n.PresenceTest:
         return n.PresenceTest(value, False, self._span(meta))
 
