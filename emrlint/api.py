@@ -40,6 +40,7 @@ __all__ = [
     "load_rules",
     "parse_as_of",
     "parse_context",
+    "run_settings",
     "select_rules",
 ]
 
@@ -208,7 +209,7 @@ def evaluate(
     stats: RuleStats | None = None,
 ) -> list[Outcome]:
     """Every selected rule on one episode: the pre-archive hook's call."""
-    settings = _settings(rules, config, as_of)
+    settings = run_settings(rules, config, as_of)
     return evaluate_episode(rules.rules, episode, settings, calendar or _calendar(config), stats)
 
 
@@ -227,7 +228,7 @@ def check(
 
     `context` (default: from `config`) carries the readers' options and collects what they
     skipped."""
-    settings = _settings(rules, config, as_of)
+    settings = run_settings(rules, config, as_of)
     calendar = calendar or _calendar(config)
     context = context or parse_context(config)
     for item in read_paths(paths, context, input_format, stdin):
@@ -252,7 +253,8 @@ def parse_context(
     )
 
 
-def _settings(rules: LoadedRules, config: Config, as_of: dt.datetime) -> RunSettings:
+def run_settings(rules: LoadedRules, config: Config, as_of: dt.datetime) -> RunSettings:
+    """The engine's settings for one run: as_of, timezone, bound parameters, severities."""
     overrides = {rule_id: Severity(value) for rule_id, value in config.severity_overrides.items()}
     return RunSettings(
         as_of=as_of, tz=config.timezone, params=rules.params, severity_overrides=overrides

@@ -68,9 +68,12 @@ def read_json_document(content: bytes, file: str, tz: dt.tzinfo) -> Iterator[Par
         yield _episode_or_problem(data, tz, file, "whole file", None)
 
 
-def read_jsonl(lines: Iterable[bytes], file: str, tz: dt.tzinfo) -> Iterator[ParseResult]:
-    """One episode per line; blank lines are skipped, every other line gives one result."""
-    for number, raw in enumerate(lines, start=1):
+def read_jsonl(
+    lines: Iterable[bytes | OversizedLine], file: str, tz: dt.tzinfo, first_line: int = 1
+) -> Iterator[ParseResult]:
+    """One episode per line; blank lines are skipped, every other line gives one result.
+    `first_line` numbers the lines of a chunk cut from the middle of a file."""
+    for number, raw in enumerate(lines, start=first_line):
         if isinstance(raw, OversizedLine):
             yield InputProblem(
                 file,

@@ -1,0 +1,166 @@
+"""`--jobs N`: evaluate episodes on N worker processes, results in input order.
+
+JSONL files are cut into chunks of raw lines in the parent, and the workers both parse and
+evaluate them, so nearly all the work is parallel. Other inputs (JSON documents, FHIR, HL7 v2)
+are parsed in the parent and only evaluated in the workers. At most a few chunks per worker are
+in flight, so memory stays flat however large the input; output order and content are the
+same for any N.
+
+Each worker process holds the compiled rules, settings and calendar it was started with (set
+once by the pool initializer: the usual way to give multiprocessing workers read-only state).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emrlint.api import EpisodeResult, LoadedRules, parse_context, run_settings
+from emrlint.config import Config
+from emrlint.model import Episode
+from emrlint.parsers import (
+    InputFormat,
+    InputProblem,
+    ParseContext,
+    detect_format,
+    iter_input_files,
+    read_paths,
+)
+from emrlint.parsers.native import bounded_lines, read_jsonl
+from emrlint.rules.engine import RuleSet, RunSettings, evaluate_episode
+from emrlint.rules.workdays import WorkdayCalendar
+
+__all__ = ["check_parallel"]
+
+CHUNK = 64  # episodes or lines per task: large enough to amortise pickling, small for latency
+IN_FLIGHT_PER_WORKER = 4
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """Raw JSONL lines cut from a file, to be parsed in a worker."""
+
+    file: str
+    first_line: int
+    lines: list[Any]
+
+
+_WORKER: tuple[RuleSet, RunSettings, WorkdayCalendar, bool] | None = None
+
+
+def _start_worker(
+    rules: RuleSet,
+    settings: RunSettings,
+    holidays: frozenset[dt.date],
+    workdays: frozenset[dt.date],
+    keep_episodes: bool,
+) -> None:
+    global _WORKER
+    _WORKER = (rules, settings, WorkdayCalendar(holidays, workdays), keep_episodes)
+
+
+def _work(chunk: list[Any]) -> list[EpisodeResult | InputProblem]:
+    assert _WORKER is not None, "worker not initialised"
+    rules, settings, calendar, keep_episodes = _WORKER
+    results: list[EpisodeResult | InputProblem] = []
+    for item in chunk:
+        items: Iterable[Episode | InputProblem]
+        if isinstance(item, _Lines):
+            items = read_jsonl(item.lines, item.file, settings.tz, item.first_line)
+        else:
+            items = (item,)
+        for parsed in items:
+            if isinstance(parsed, InputProblem):
+                results.append(parsed)
+            else:
+                outcomes = evaluate_episode(rules, parsed, settings, calendar)
+                kept = parsed if keep_episodes else None  # episodes are costly to send back
+                results.append(EpisodeResult(parsed.id, outcomes, kept))
+    return results
+
+
+def check_parallel(
+    paths: Iterable[str],
+    config: Config,
+    rules: LoadedRules,
+    as_of: dt.datetime,
+    jobs: int,
+    input_format: InputFormat = InputFormat.auto,
+    context: ParseContext | None = None,
+    keep_episodes: bool = True,
+) -> Iterator[EpisodeResult | InputProblem]:
+    """Like `api.check`, on `jobs` processes; stdin is not supported here (use jobs=1).
+    `keep_episodes=False` leaves `EpisodeResult.episode` empty, for reporters that never
+    read it, and saves sending every episode back from the workers."""
+    context = context or parse_context(config)
+    settings = run_settings(rules, config, as_of)
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        initializer=_start_worker,
+        initargs=(
+            rules.rules,
+            settings,
+            config.extra_holidays,
+            config.extra_workdays,
+            keep_episodes,
+        ),
+    ) as pool:
+        pending: deque[Future[list[EpisodeResult | InputProblem]]] = deque()
+        for chunk in _chunks(paths, context, input_format):
+            pending.append(pool.submit(_work, chunk))
+            if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _chunks(
+    paths: Iterable[str], context: ParseContext, input_format: InputFormat
+) -> Iterator[list[Any]]:
+    for file in iter_input_files(paths):
+        if _is_jsonl(file, input_format):
+            yield from _line_chunks(file)
+        else:
+            yield from _batched(read_paths([file], context, input_format))
+
+
+def _is_jsonl(file: str, input_format: InputFormat) -> bool:
+    if file == "-" or Path(file).is_dir():
+        return False
+    if input_format != InputFormat.auto:
+        return input_format == InputFormat.jsonl
+    try:
+        with open(file, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return detect_format(head, file) == InputFormat.jsonl
+
+
+def _line_chunks(file: str) -> Iterator[list[Any]]:
+    with open(file, "rb") as handle:
+        batch: list[Any] = []
+        first = 1
+        for number, line in enumerate(bounded_lines(handle), start=1):
+            batch.append(line)
+            if len(batch) == CHUNK:
+                yield [_Lines(file, first, batch)]
+                batch, first = [], number + 1
+        if batch:
+            yield [_Lines(file, first, batch)]
+
+
+def _batched(items: Iterable[Any]) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
