@@ -18,6 +18,7 @@ from typing import Any
 from emrlint.model import CareRole, Episode
 from emrlint.outcomes import Evidence, FoundItem, Outcome, Severity, Status, Subject
 from emrlint.rules import plans as p
+from emrlint.rules import queries as q
 from emrlint.rules.compiler import CompiledRule, MessagePlan, RequirementPlan
 from emrlint.rules.stay import stay_days, stay_weeks
 from emrlint.rules.template import split_template
@@ -368,7 +369,7 @@ def _required_words(mode: str, need: int) -> str:
 def _found(item: Any, moment: Range | None, label: str) -> FoundItem:
     return FoundItem(
         type=label,
-        id=p.item_key(item),
+        id=q.item_key(item),
         kind=getattr(item, "kind", None),
         time=moment.lo if moment is not None else None,
     )

@@ -7,6 +7,7 @@ that cannot be read or written is ignored: the cache only ever saves time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -65,9 +66,28 @@ def find_rulebook_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+@functools.cache
+def _code_fingerprint() -> str:
+    """The compiler's and the plans' source: a pickled plan is only valid for the code that
+    made it, even between releases (development installs change without a version bump)."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    for module in sorted((Path(__file__).parents[1] / "model").glob("*.py")):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
+
+
 def _cache_key(text: str, vocabulary: Vocabulary) -> str:
     digest = hashlib.sha256()
-    for part in (__version__, grammar_text(), repr(sorted(vocabulary.kinds.items())), text):
+    parts = (
+        __version__,
+        _code_fingerprint(),
+        grammar_text(),
+        repr(sorted(vocabulary.kinds.items())),
+        text,
+    )
+    for part in parts:
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
