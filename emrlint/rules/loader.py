@@ -33,8 +33,9 @@ RULEBOOK_SUFFIX = ".rules"
 
 
 def default_rulebook_dir() -> Path:
-    """The shipped rulebooks: `rulebooks/` beside the package (source and editable installs)."""
-    return Path(__file__).resolve().parents[2] / "rulebooks"
+    """The shipped rulebooks, installed inside the package (`rulebooks/` at the top of the
+    repository is a link to the same folder)."""
+    return Path(__file__).resolve().parents[1] / "rulebooks"
 
 
 def cache_dir() -> Path:
