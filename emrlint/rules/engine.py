@@ -308,9 +308,10 @@ def _judge_items(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[Stat
     mode = requirement.quantity_mode
     need = int(amount)
     status = _status(mode, need, low, high, closed)
-    found_items = matches.yes if status != Status.PASS or mode == "at_least" else ()
-    if mode == "at_least" and status == Status.PASS:
-        found_items = matches.yes[:need]
+    # a PASS shows the items that satisfied it; anything else shows all certain matches
+    # (for `at most`, the offending ones)
+    satisfied = mode == "at_least" and status == Status.PASS
+    found_items = matches.yes[:need] if satisfied else matches.yes
     found = tuple(_found(item, moment, query.label) for item, moment in found_items)
     nearest = None
     margin = None
