@@ -36,9 +36,18 @@ from emrlint.errors import EmrlintError, UsageError
 from emrlint.model import Episode
 from emrlint.outcomes import Severity
 from emrlint.parallel import check_parallel
-from emrlint.parsers import InputFormat, InputProblem, read_paths
+from emrlint.parsers import InputFormat, InputProblem, ParseContext, read_paths
 from emrlint.privacy import Pseudonymizer, deidentify_key
-from emrlint.reporters import FORMATS, make_reporter
+from emrlint.reporters import (
+    FORMATS,
+    RATE_FORMATS,
+    compute_rates,
+    make_reporter,
+    parse_by,
+    rule_entries,
+    rulebook_entries,
+    write_rates,
+)
 from emrlint.reporters.base import RunInfo, RunSummary
 from emrlint.rules.engine import RuleStats
 from emrlint.rules.examples import run_examples
@@ -189,7 +198,9 @@ def check_command(
     info = RunInfo(
         emrlint_version=__version__,
         as_of=moment,
-        rulebooks=[{"id": b.id, "path": b.path, "rules": len(b.rules)} for b in rules.books],
+        rulebooks=rulebook_entries(rules.books),
+        rules=rule_entries(rules.rules.latest()),
+        inputs=list(paths),
         config={
             "file": str(config.file) if config.file else None,
             "timezone": config.timezone_name,
@@ -202,36 +213,20 @@ def check_command(
         **({"colour": output is None and sys.stdout.isatty()} if output_format == "text" else {}),
     )
     context = parse_context(config, strict_fhir, strict_hl7)
-    workers = jobs if jobs is not None else _default_jobs(paths)
-    results: Iterable[Any]
-    if workers > 1 and "-" not in paths:
-        results = check_parallel(
-            paths,
-            config,
-            rules,
-            moment,
-            workers,
-            InputFormat(input_format),
-            context,
-            keep_episodes=output_format in _FORMATS_DRAWING_EPISODES,
-        )
-    else:
-        results = check(
-            paths,
-            config,
-            rules,
-            moment,
-            InputFormat(input_format),
-            calendar=calendar,
-            stats=rule_stats,
-            context=context,
-        )
-    if deidentify:
-        results = map(Pseudonymizer(deidentify_key(config)).result, results)
-    try:
-        out: TextIO = output.open("w", encoding="utf-8") if output else sys.stdout
-    except OSError as error:
-        raise UsageError(f"cannot write {output}: {error.strerror}") from None
+    results = _results(
+        paths,
+        config,
+        rules,
+        moment,
+        InputFormat(input_format),
+        jobs,
+        context,
+        calendar,
+        rule_stats,
+        keep_episodes=output_format in _FORMATS_DRAWING_EPISODES,
+        deidentify=deidentify,
+    )
+    out = _open_output(output)
     try:
         summary, failures = _stream(results, reporter, out, info, fail_level)
     finally:
@@ -273,6 +268,60 @@ def _default_jobs(paths: tuple[str, ...]) -> int:
     return 1
 
 
+def _results(
+    paths: tuple[str, ...],
+    config: Config,
+    rules: LoadedRules,
+    moment: dt.datetime,
+    input_format: InputFormat,
+    jobs: int | None,
+    context: ParseContext,
+    calendar: WorkdayCalendar,
+    stats: RuleStats | None,
+    keep_episodes: bool,
+    deidentify: bool,
+) -> Iterable[Any]:
+    """The stream of results `check` and `rates` share: one process or several, and
+    pseudonymised on request."""
+    workers = jobs if jobs is not None else _default_jobs(paths)
+    results: Iterable[Any]
+    if workers > 1 and "-" not in paths:
+        results = check_parallel(
+            paths,
+            config,
+            rules,
+            moment,
+            workers,
+            input_format,
+            context,
+            keep_episodes=keep_episodes,
+        )
+    else:
+        results = check(
+            paths,
+            config,
+            rules,
+            moment,
+            input_format,
+            calendar=calendar,
+            stats=stats,
+            context=context,
+        )
+    if deidentify:
+        results = map(Pseudonymizer(deidentify_key(config)).result, results)
+    return results
+
+
+def _open_output(output: Path | None) -> TextIO:
+    """A file (newline="" so CSV keeps its CRLF rows on every platform) or stdout."""
+    if output is None:
+        return sys.stdout
+    try:
+        return output.open("w", encoding="utf-8", newline="")
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror}") from None
+
+
 def _stream(
     results: Any, reporter: Any, out: TextIO, info: RunInfo, fail_level: Severity | None
 ) -> tuple[RunSummary, int]:
@@ -291,6 +340,83 @@ def _stream(
             click.echo(f"… {summary.episodes} episodes checked", err=True)
     reporter.finish(out, summary)
     return summary, failures
+
+
+@main.command("rates")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--by", help="Strata: any of department, attending, month, quarter (comma-separated)."
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(RATE_FORMATS), default="text", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the rates here instead of stdout (required for xlsx).",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice([f.value for f in InputFormat]),
+    default="auto",
+    show_default=True,
+)
+@click.option("--as-of", help="Evaluation time (as for check). Default: now.")
+@click.option("--select", multiple=True, help="Rule id or tag prefix to run (repeatable).")
+@click.option("--ignore", multiple=True, help="Rule id or tag prefix to skip (repeatable).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of names and labels.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes.")
+@click.option("--deidentify", is_flag=True, help="Pseudonymise ids (see docs/privacy.md).")
+@_config_option
+@_rulebook_option
+@_guarded
+def rates_command(
+    paths: tuple[str, ...],
+    by: str | None,
+    output_format: str,
+    output: Path | None,
+    input_format: str,
+    as_of: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    lang: str | None,
+    jobs: int | None,
+    deidentify: bool,
+    config_path: Path | None,
+    rulebook_paths: tuple[Path, ...],
+) -> int:
+    """Compliance rates per rule and per tag (numerator PASS, denominator PASS + FAIL), from
+    the same evaluation as `check`, optionally by department, attending, month and quarter."""
+    dimensions = parse_by(by)
+    config = _config(config_path)
+    rules = load_rules(config, list(rulebook_paths) or None, select, ignore)
+    moment = parse_as_of(as_of, config.timezone) if as_of else dt.datetime.now(config.timezone)
+    calendar = WorkdayCalendar(config.extra_holidays, config.extra_workdays)
+    context = parse_context(config)
+    results = _results(
+        paths,
+        config,
+        rules,
+        moment,
+        InputFormat(input_format),
+        jobs,
+        context,
+        calendar,
+        None,
+        keep_episodes=True,
+        deidentify=deidentify,
+    )
+    report = compute_rates(results, dimensions, rule_entries(rules.rules.latest()), moment)
+    if output_format == "xlsx" and output is None and sys.stdout.isatty():
+        raise UsageError("xlsx is binary: write it to a file with --output FILE")
+    out = _open_output(output)
+    try:
+        write_rates(report, output_format, out, lang or config.lang)
+    finally:
+        if output:
+            out.close()
+    return EXIT_OK
 
 
 @main.command("convert")

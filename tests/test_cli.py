@@ -175,3 +175,44 @@ def test_debug_flag_is_accepted() -> None:
 
 def test_module_entry_point_matches_console_script() -> None:
     assert (REPO / "emrlint" / "__main__.py").is_file()
+
+
+def test_rates_and_check_agree_on_the_examples(tmp_path: Path) -> None:
+    examples = str(REPO / "examples" / "native")
+    check_run = run_cli(
+        "check", examples, "--as-of", "2025-12-31", "--format", "json", "--show-pass"
+    )
+    rates_run = run_cli(
+        "rates", examples, "--as-of", "2025-12-31", "--format", "json", "--by", "department,quarter"
+    )
+    assert rates_run.returncode == 0, rates_run.stderr
+    findings = json.loads(check_run.stdout)["findings"]
+    rows = json.loads(rates_run.stdout)["rows"]
+    per_rule: dict[str, dict[str, int]] = {}
+    for finding in findings:
+        counts = per_rule.setdefault(finding["rule_id"], {})
+        counts[finding["status"]] = counts.get(finding["status"], 0) + 1
+    totals = {row["id"]: row for row in rows if row["kind"] == "rule" and row["stratum"] is None}
+    assert totals, "rates reported no per-rule rows"
+    for rule_id, row in totals.items():
+        for status, count in row["counts"].items():
+            assert per_rule.get(rule_id, {}).get(status, 0) == count, (rule_id, status)
+        assert sum(row["counts"].values()) == row["subjects"]
+
+
+def test_rates_xlsx_needs_a_file_and_then_writes_one(tmp_path: Path) -> None:
+    out = tmp_path / "rates.xlsx"
+    result = run_cli(
+        "rates",
+        str(REPO / "examples" / "native"),
+        "--as-of",
+        "2025-12-31",
+        "--format",
+        "xlsx",
+        "--output",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:2] == b"PK"  # a zip container, as xlsx is
+    bad = run_cli("rates", "examples", "--by", "ward")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -40,6 +40,7 @@ FOREIGN = {
     "click": {"cli.py", "reporters/text.py"},
     "emrlint.cli": {"__main__.py"},
     "chinese_calendar": {"rules/workdays.py"},
+    "openpyxl": {"reporters/xlsx_sheets.py"},
 }
 
 

@@ -50,6 +50,9 @@ class RunInfo:
 
 @dataclass
 class RunSummary:
+    """Counts the CLI keeps while streaming (for the closing line and the exit status); the
+    structured reports write them too."""
+
     episodes: int = 0
     input_problems: int = 0
     by_status: Counter[str] = field(default_factory=Counter)

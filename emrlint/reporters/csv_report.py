@@ -30,6 +30,8 @@ def finding_headers(lang: str) -> list[str]:
 
 
 class CsvReporter:
+    """One row per finding, written as results arrive."""
+
     def __init__(self) -> None:
         self.info: RunInfo | None = None
         self.writer: csv.DictWriter[str] | None = None

@@ -9,20 +9,21 @@ that day, never as a guessed moment. Draws no names or free text: kinds, ids, ti
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
 from emrlint.model import Episode
-from emrlint.model.vocabulary import default_vocabulary
 from emrlint.outcomes import FoundItem, Outcome, Status
 from emrlint.reporters.labels import status_label
+from emrlint.reporters.records import kind_name
 from emrlint.reporters.svg_charts import FONT, STATUS_COLOURS, shorten
 from emrlint.rules.values import format_duration
 
-__all__ = ["timeline_svg"]
+__all__ = ["timeline_svg", "timeline_words"]
 
 Moment = dt.datetime | dt.date
+_Scale = Callable[[dt.datetime], float]
 
 _WIDTH, _LABEL, _LANE, _AXIS, _RIGHT = 1100, 190, 22, 34, 16
 _STEPS = [dt.timedelta(hours=h) for h in (1, 2, 3, 6, 12, 24, 48, 96, 168, 336, 720)]
@@ -45,7 +46,8 @@ class _Lane:
     colour: str = "#333"
 
 
-def _words(lang: str) -> dict[str, str]:
+def timeline_words(lang: str) -> dict[str, str]:
+    """The timeline's words (lane names, tooltips, legend) in `lang`."""
     zh = {
         "stay": "住院",
         "admitted": "入院",
@@ -66,6 +68,7 @@ def _words(lang: str) -> dict[str, str]:
         "by": "超时",
         "subject": "对象时间",
         "as_of": "评估时间",
+        "document": "文书",
     }
     en = {key: key.replace("_", " ") for key in zh}
     en.update({"late": "found late", "by": "late by", "subject": "subject time"})
@@ -107,16 +110,11 @@ def _show(value: Moment | None) -> str:
 
 
 def _kind_name(kind: str | None, lang: str) -> str:
-    if kind is None:
-        return ""
-    info = default_vocabulary().kinds.get(kind)
-    if info is None:
-        return kind
-    return info.zh if lang == "zh" else info.en
+    return kind_name(kind, lang, en_title=True)
 
 
 def _episode_lanes(episode: Episode, clock: _Clock, lang: str, end: dt.datetime) -> list[_Lane]:
-    w = _words(lang)
+    w = timeline_words(lang)
     stay = _Lane(w["stay"], "stay")
     until = episode.discharged_at
     stay.marks.append(
@@ -204,10 +202,9 @@ def _item_tip(item: FoundItem, lang: str) -> str:
 
 
 def _finding_lane(outcome: Outcome, clock: _Clock, lang: str) -> _Lane:
-    w = _words(lang)
+    w = timeline_words(lang)
     colour = STATUS_COLOURS[outcome.status]
-    label = f"{outcome.status.value} {outcome.rule_id}"
-    lane = _Lane(label, "finding", colour=colour)
+    lane = _Lane(outcome.rule_id, "finding", colour=colour)
     evidence = outcome.evidence
     head = f"{outcome.rule_id} {status_label(outcome.status, lang)}"
     if evidence.window_start is not None and evidence.window_end is not None:
@@ -282,7 +279,7 @@ def timeline_svg(
     def x(moment: dt.datetime) -> float:
         return _LABEL + plot * ((moment - low) / (high - low))
 
-    height = _AXIS + len(lanes) * _LANE + 10
+    height = _AXIS + len(lanes) * _LANE + 22
     parts = [
         f'<svg class="timeline" viewBox="0 0 {_WIDTH} {height}" width="{_WIDTH}" '
         f'height="{height}" role="img" font-family="{FONT}" font-size="11">'
@@ -291,19 +288,19 @@ def timeline_svg(
     for index, lane in enumerate(lanes):
         parts.append(_lane_svg(lane, _AXIS + index * _LANE, x, index))
     if low <= as_of <= high:
-        w = _words(lang)
+        w = timeline_words(lang)
         parts.append(
-            f'<g><title>{escape(w["as_of"])} {_show(as_of)}</title>'
-            f'<line x1="{x(as_of):.1f}" x2="{x(as_of):.1f}" y1="{_AXIS - 6}" y2="{height - 6}" '
+            f"<g><title>{escape(w['as_of'])} {_show(as_of)}</title>"
+            f'<line x1="{x(as_of):.1f}" x2="{x(as_of):.1f}" y1="{_AXIS - 6}" y2="{height - 14}" '
             f'stroke="#1f6fd1" stroke-width="1.5" stroke-dasharray="6 3"/>'
-            f'<text x="{x(as_of) - 3:.1f}" y="{_AXIS - 8}" fill="#1f6fd1" text-anchor="end">'
-            f"{escape(w['as_of'])}</text></g>"
+            f'<text x="{x(as_of):.1f}" y="{height - 2}" fill="#1f6fd1" text-anchor="middle">'
+            f"{escape(w['as_of'])} {_show(as_of)}</text></g>"
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _axis(low: dt.datetime, high: dt.datetime, tz: dt.tzinfo, x, height: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _axis(low: dt.datetime, high: dt.datetime, tz: dt.tzinfo, x: _Scale, height: int) -> list[str]:
     parts = []
     ticks = _ticks(low, high, tz)
     daily = len(ticks) < 2 or ticks[1] - ticks[0] >= dt.timedelta(days=1)
@@ -313,21 +310,22 @@ def _axis(low: dt.datetime, high: dt.datetime, tz: dt.tzinfo, x, height: int) ->
         if not daily and local.hour == 0:
             label = local.strftime("%m-%d %H:%M")
         parts.append(
-            f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{_AXIS - 4}" y2="{height - 6}" '
+            f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{_AXIS - 4}" y2="{height - 14}" '
             f'stroke="#e6e6e6"/><text x="{x(tick):.1f}" y="{_AXIS - 12}" text-anchor="middle" '
             f'fill="#555">{label}</text>'
         )
     return parts
 
 
-def _lane_svg(lane: _Lane, top: int, x, index: int) -> str:  # type: ignore[no-untyped-def]
+def _lane_svg(lane: _Lane, top: int, x: _Scale, index: int) -> str:
     middle = top + _LANE / 2
     background = "#fafafa" if index % 2 == 0 else "#ffffff"
+    weight = ' font-weight="bold"' if lane.css == "finding" else ""
     parts = [
         f'<g class="lane {lane.css}"><rect x="0" y="{top}" width="{_WIDTH}" height="{_LANE}" '
         f'fill="{background}"/>'
         f'<text x="{_LABEL - 8}" y="{middle + 4:.1f}" text-anchor="end" fill="{lane.colour}"'
-        f'{" font-weight=\"bold\"" if lane.css == "finding" else ""}>'
+        f"{weight}>"
         f"<title>{escape(lane.label)}</title>{escape(shorten(lane.label, 30))}</text>"
     ]
     order = {"band": 0, "bar": 1, "tick": 2, "deadline": 3, "diamond": 4, "dot": 5, "ring": 6}
@@ -337,7 +335,7 @@ def _lane_svg(lane: _Lane, top: int, x, index: int) -> str:  # type: ignore[no-u
     return "".join(parts)
 
 
-def _shape(mark: _Mark, top: int, middle: float, x) -> str:  # type: ignore[no-untyped-def]
+def _shape(mark: _Mark, top: int, middle: float, x: _Scale) -> str:
     start = x(mark.start)
     if mark.shape in ("bar", "band") and mark.end is not None:
         width = max(2.0, x(mark.end) - start)

@@ -116,6 +116,9 @@ def measure_report(report: RateReport, lang: str = "zh") -> dict[str, Any]:
     period: dict[str, str] = {}
     if report.period_start is not None and report.period_end is not None:
         period = {"start": report.period_start.isoformat(), "end": report.period_end.isoformat()}
+    elif report.as_of is not None:  # no episode to date the period by: the evaluation day
+        day = report.as_of.date().isoformat()
+        period = {"start": day, "end": day}
     resource: dict[str, Any] = {
         "resourceType": "MeasureReport",
         "status": "complete",
@@ -138,6 +141,6 @@ def measure_report(report: RateReport, lang: str = "zh") -> dict[str, Any]:
     }
     if report.as_of is not None:
         resource["date"] = report.as_of.isoformat()
-    if not period:  # FHIR requires a period; an empty run has none to give
+    if not period:  # FHIR requires a period; a run with no episode and no as_of has none
         del resource["period"]
     return resource

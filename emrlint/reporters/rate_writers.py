@@ -198,7 +198,10 @@ def rates_text(report: RateReport, lang: str = "zh") -> str:
     for total in report.totals():
         kind = text(f"kind_{total.kind}", lang)
         name = total.name(lang)
-        lines.append(f"{kind} {total.id}" + (f"  {name}" if name and name != total.id else ""))
+        if total.kind == "all":
+            lines.append(name)
+        else:
+            lines.append(f"{kind} {total.id}" + (f"  {name}" if name else ""))
         table = [header, _cells(report, total, lang)]
         table.extend(_cells(report, row, lang) for row in report.strata(total.kind, total.id))
         lines.extend("  " + line for line in _table(table, len(report.by)))

@@ -32,6 +32,7 @@ from emrlint.reporters.indicators import NIT_KEY_RECORDS, indicator_name
 from emrlint.rules.engine import attending_at, department_at
 
 __all__ = [
+    "ALL",
     "RATE_DIMENSIONS",
     "RateAccumulator",
     "RateReport",
@@ -42,6 +43,8 @@ __all__ = [
 
 RATE_DIMENSIONS = ("department", "attending", "month", "quarter")
 
+# The id of the row summing every rule's outcomes.
+ALL = "all"
 # Row kinds, in the order reports list them.
 KINDS = ("all", "composite", "tag", "rule")
 
@@ -122,6 +125,10 @@ class RateReport:
                 return row
         return None
 
+    def overall(self) -> RateRow | None:
+        """The all-rules total (None for a run with no outcome at all)."""
+        return self.row("all", ALL)
+
     def totals(self) -> list[RateRow]:
         return [row for row in self.rows if row.is_total]
 
@@ -189,7 +196,7 @@ class RateAccumulator:
             self.input_problems += 1
             unknown: Stratum = (None,) * len(self.by)
             self._count(("rule", "input"), unknown, Status.INDETERMINATE)
-            self._count(("all", "*"), unknown, Status.INDETERMINATE)
+            self._count(("all", ALL), unknown, Status.INDETERMINATE)
             return
         self.episodes += 1
         episode = result.episode
@@ -200,7 +207,7 @@ class RateAccumulator:
         key_records: list[Outcome] = []
         for outcome in result.outcomes:
             stratum = self._stratum(outcome.department, outcome.attending, day)
-            self._count(("all", "*"), stratum, outcome.status)
+            self._count(("all", ALL), stratum, outcome.status)
             self._count(("rule", outcome.rule_id), stratum, outcome.status)
             for tag in dict.fromkeys(outcome.tags):
                 self._count(("tag", tag), stratum, outcome.status)

@@ -5,8 +5,11 @@ One shape for every format, so a finding says the same thing wherever it is read
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Mapping
 from typing import Any
 
+from emrlint.model.vocabulary import KindInfo, default_vocabulary
 from emrlint.outcomes import FoundItem, Outcome, Status
 from emrlint.parsers import InputProblem
 from emrlint.rules.values import format_duration
@@ -17,6 +20,7 @@ __all__ = [
     "display_time",
     "finding_record",
     "flat_finding",
+    "kind_name",
     "problem_record",
 ]
 
@@ -151,10 +155,29 @@ def display_time(value: str | None) -> str:
         return value
 
 
-def _flat_item(item: dict[str, Any] | None) -> str:
+@functools.cache
+def _kinds() -> Mapping[str, KindInfo]:
+    return default_vocabulary().kinds  # read once: the shipped table does not change in a run
+
+
+def kind_name(kind: str | None, lang: str, en_title: bool = False) -> str:
+    """A record kind as QC staff call it (出院记录) in 中文 reports; in English its name
+    (discharge_note), or its English title with `en_title`. Unknown kinds stay as they are."""
+    if not kind:
+        return ""
+    info = _kinds().get(kind)
+    if info is None:
+        return kind
+    if lang == "zh":
+        return info.zh
+    return info.en if en_title else kind
+
+
+def _flat_item(item: dict[str, Any] | None, lang: str) -> str:
     if not item:
         return ""
-    parts = [item.get("kind") or item["type"], item["id"], display_time(item.get("time"))]
+    kind = kind_name(item.get("kind"), lang) or item["type"]
+    parts = [kind, item["id"], display_time(item.get("time"))]
     return " ".join(p for p in parts if p)
 
 
@@ -186,9 +209,9 @@ def flat_finding(record: dict[str, Any], lang: str) -> dict[str, str | int | flo
         "window_start": display_time(evidence.get("window_start")),
         "window_end": display_time(evidence.get("window_end")),
         "deadline": display_time(evidence.get("deadline")),
-        "searched": "; ".join(evidence.get("searched") or ()),
-        "found": "; ".join(_flat_item(item) for item in evidence.get("found") or ()),
-        "nearest": _flat_item(evidence.get("nearest")),
+        "searched": "; ".join(kind_name(k, lang) for k in evidence.get("searched") or ()),
+        "found": "; ".join(_flat_item(item, lang) for item in evidence.get("found") or ()),
+        "nearest": _flat_item(evidence.get("nearest"), lang),
         "margin": evidence.get("margin") or "",
         "margin_minutes": evidence.get("margin_minutes"),
         "count": evidence.get("count"),

@@ -14,6 +14,7 @@ from emrlint.outcomes import Outcome, Severity, Status
 from emrlint.parsers import InputProblem
 from emrlint.reporters.base import RunInfo, RunSummary, is_shown
 from emrlint.reporters.labels import STATUS_ORDER, severity_label, status_label
+from emrlint.reporters.records import kind_name
 from emrlint.rules.values import format_duration, format_value
 
 __all__ = ["TextReporter"]
@@ -35,6 +36,8 @@ _SEVERITY_COLOURS = {
 
 
 class TextReporter:
+    """Streams: each episode's findings are written as soon as it is evaluated."""
+
     def __init__(self, colour: bool = False) -> None:
         self.colour = colour
         self.info: RunInfo | None = None
@@ -132,13 +135,15 @@ class TextReporter:
             details.append(("deadline " if english else "时限 ") + format_value(evidence.deadline))
         if evidence.nearest is not None and evidence.margin is not None:
             late = format_duration(evidence.margin)
-            what = f"{evidence.nearest.kind or evidence.nearest.type} {evidence.nearest.id}"
+            kind = kind_name(evidence.nearest.kind, self.lang) or evidence.nearest.type
+            what = f"{kind} {evidence.nearest.id}"
             details.append(
                 f"found {what} late by {late}" if english else f"已找到 {what}，超时 {late}"
             )
         elif evidence.found:
             items = ", ".join(
-                f"{f.kind or f.type} {f.id} {format_value(f.time) if f.time else ''}".rstrip()
+                f"{kind_name(f.kind, self.lang) or f.type} {f.id} "
+                f"{format_value(f.time) if f.time else ''}".rstrip()
                 for f in evidence.found
             )
             details.append(("found " if english else "已找到 ") + items)
@@ -146,7 +151,7 @@ class TextReporter:
             found = evidence.count if evidence.count is not None else 0
             need = f", need {evidence.required}" if evidence.required else ""
             need_zh = f"，要求 {evidence.required}" if evidence.required else ""
-            searched = ", ".join(evidence.searched)
+            searched = ", ".join(kind_name(k, self.lang) for k in evidence.searched)
             details.append(
                 f"searched {searched} (found {found}{need})"
                 if english

@@ -35,6 +35,8 @@ RATE_DIMENSIONS_IN_WORKBOOK = ("department", "quarter")
 
 
 class XlsxReporter:
+    """Collects rows and rates while results stream by; writes the workbook in `finish`."""
+
     def __init__(self) -> None:
         self.info: RunInfo | None = None
         self.rows: list[list[Any]] = []
@@ -79,7 +81,7 @@ class XlsxReporter:
         assert self.info is not None
         lang = self.info.lang
         info = self.info
-        overall = rates.row("all", "*")
+        overall = rates.overall()
         rows: list[list[Any]] = [
             [text("emrlint_version", lang), info.emrlint_version],
             [text("as_of", lang), info.as_of.isoformat()],

@@ -66,7 +66,7 @@ def write_table(
     widths = [display_width(h) for h in headers]
     fills = {k: PatternFill("solid", fgColor=v) for k, v in _STATUS_FILL.items()}
     count = 0
-    for count, row in enumerate(rows, start=1):  # noqa: B007 (count used after the loop)
+    for count, row in enumerate(rows, start=1):
         sheet.append([_clean(v) for v in row])
         excel_row = count + 1
         for index, value in enumerate(row):
