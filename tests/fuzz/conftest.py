@@ -3,6 +3,7 @@ of the run (number of cases, longest case)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -13,6 +14,8 @@ from typing import Any
 import pytest
 
 CASE_LIMIT_SECONDS = 30  # a case running longer than this is a hang, and fails
+# Cases per fuzz test: a few thousand in CI; set EMRLINT_FUZZ_EXAMPLES=100000 for a long run.
+FUZZ_EXAMPLES = int(os.environ.get("EMRLINT_FUZZ_EXAMPLES", "1500"))
 
 
 @dataclass

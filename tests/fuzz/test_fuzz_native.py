@@ -15,6 +15,7 @@ from emrlint.model import Episode
 from emrlint.parsers import InputProblem
 from emrlint.parsers.native import bounded_lines, read_jsonl
 from tests.builders import TZ
+from tests.fuzz.conftest import FUZZ_EXAMPLES
 from tests.rules.helpers import outcomes_of
 from tests.rules.test_properties import RULES
 from tests.strategies import episode_data
@@ -64,7 +65,7 @@ def mutated_line(draw: st.DrawFn) -> bytes:
     return text.replace(b"\n", b" ")
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(mutated_line(), min_size=1, max_size=4))
 def test_mutated_native_records_never_crash_and_are_all_accounted_for(fuzz, lines) -> None:
     with fuzz.case("native records"):

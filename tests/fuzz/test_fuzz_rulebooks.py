@@ -14,6 +14,7 @@ from emrlint.model.vocabulary import default_vocabulary
 from emrlint.rules.compiler import compile_rulebook
 from emrlint.rules.examples import run_rule_examples
 from emrlint.rules.syntax import parse_rulebook
+from tests.fuzz.conftest import FUZZ_EXAMPLES
 from tests.rules.test_grammar import SAMPLE
 
 VOCABULARY = default_vocabulary()
@@ -78,7 +79,7 @@ def mutated_rulebook(draw: st.DrawFn) -> str:
     return text
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutated_rulebook())
 def test_mutated_rulebooks_fail_cleanly_or_compile(fuzz, text: str) -> None:
     with fuzz.case("rulebook text"):
