@@ -119,6 +119,41 @@ _rulebook_option = click.option(
 )
 
 
+def _evaluation_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Options `check` and `rates` share: what to read, which rules, when, how."""
+    options = [
+        click.option(
+            "--input-format",
+            type=click.Choice([f.value for f in InputFormat]),
+            default="auto",
+            show_default=True,
+        ),
+        click.option(
+            "--as-of",
+            help="Evaluation time (ISO date-time; a date means its last moment). Default: now.",
+        ),
+        click.option("--select", multiple=True, help="Rule id or tag prefix to run (repeatable)."),
+        click.option("--ignore", multiple=True, help="Rule id or tag prefix to skip (repeatable)."),
+        click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the output."),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=1),
+            help="Worker processes (default: all cores for inputs over 8 MB, else 1).",
+        ),
+        click.option(
+            "--deidentify",
+            is_flag=True,
+            help="Replace episode and patient ids with keyed pseudonyms (see docs/privacy.md).",
+        ),
+        _config_option,
+        _rulebook_option,
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command("check")
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
@@ -131,41 +166,17 @@ _rulebook_option = click.option(
     help="Write results here instead of stdout.",
 )
 @click.option(
-    "--input-format",
-    type=click.Choice([f.value for f in InputFormat]),
-    default="auto",
-    show_default=True,
-)
-@click.option(
-    "--as-of", help="Evaluation time (ISO date-time; a date means its last moment). Default: now."
-)
-@click.option(
     "--fail-on",
     type=click.Choice([s.value for s in Severity]),
     help="Exit 1 only for FAIL findings at or above this severity.",
 )
-@click.option("--select", multiple=True, help="Rule id or tag prefix to run (repeatable).")
-@click.option("--ignore", multiple=True, help="Rule id or tag prefix to skip (repeatable).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), help="Message language.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--show-pass", is_flag=True, help="Also list PASS and NA outcomes.")
 @click.option("--stats", is_flag=True, help="Print per-rule timings to stderr.")
 @click.option("--no-cache", is_flag=True, help="Recompile rulebooks.")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    help="Worker processes (default: all cores for inputs over 8 MB, else 1).",
-)
-@click.option(
-    "--deidentify",
-    is_flag=True,
-    help="Replace episode and patient ids with keyed pseudonyms (see docs/privacy.md).",
-)
 @click.option("--strict-fhir", is_flag=True, help="Validate every FHIR resource (slower).")
 @click.option("--strict-hl7", is_flag=True, help="Validate every HL7 v2 message (slower).")
-@_config_option
-@_rulebook_option
+@_evaluation_options
 @_guarded
 def check_command(
     paths: tuple[str, ...],
@@ -356,20 +367,7 @@ def _stream(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the rates here instead of stdout (required for xlsx).",
 )
-@click.option(
-    "--input-format",
-    type=click.Choice([f.value for f in InputFormat]),
-    default="auto",
-    show_default=True,
-)
-@click.option("--as-of", help="Evaluation time (as for check). Default: now.")
-@click.option("--select", multiple=True, help="Rule id or tag prefix to run (repeatable).")
-@click.option("--ignore", multiple=True, help="Rule id or tag prefix to skip (repeatable).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of names and labels.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes.")
-@click.option("--deidentify", is_flag=True, help="Pseudonymise ids (see docs/privacy.md).")
-@_config_option
-@_rulebook_option
+@_evaluation_options
 @_guarded
 def rates_command(
     paths: tuple[str, ...],
