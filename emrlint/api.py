@@ -243,7 +243,12 @@ def check(
 def parse_context(
     config: Config, strict_fhir: bool = False, strict_hl7: bool = False
 ) -> ParseContext:
-    """What the readers need from the configuration."""
+    """What the readers need from the configuration. A site's mapping tables are checked here,
+    so a misspelt table stops the run before anything is evaluated (ConfigError)."""
+    if "fhir" in config.mappings:
+        from emrlint.parsers.fhir.tables import load_tables
+
+        load_tables(config.mappings["fhir"])
     return ParseContext(
         config.timezone,
         config.vocabulary,

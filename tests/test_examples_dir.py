@@ -73,3 +73,20 @@ def test_every_readme_line_names_an_example_file() -> None:
     readme = (REPO / "examples" / "README.md").read_text("utf-8")
     for path in NATIVE:
         assert path.name in readme, path.name
+
+
+def _statuses(paths: list[Path]) -> set[tuple[str, str, str, str]]:
+    config = Config()
+    found = check([str(p) for p in paths], config, load_rules(config), AS_OF)
+    return {
+        (o.episode_id, o.rule_id, o.subject.id, o.status.value)
+        for result in found
+        if isinstance(result, EpisodeResult)
+        for o in result.outcomes
+    }
+
+
+def test_fhir_versions_of_the_examples_give_the_native_findings() -> None:
+    fhir = sorted((REPO / "examples" / "fhir").glob("*.json"))
+    assert len(fhir) == len(NATIVE)
+    assert _statuses(fhir) == _statuses(NATIVE)

@@ -41,6 +41,7 @@ FOREIGN = {
     "emrlint.cli": {"__main__.py"},
     "chinese_calendar": {"rules/workdays.py"},
     "openpyxl": {"reporters/xlsx_sheets.py"},
+    "fhir": {"parsers/fhir/strict.py"},
 }
 
 

@@ -8,8 +8,10 @@ from tests.conftest import REPO
 from tests.rulebooks.test_examples import RULES
 
 DOC = (REPO / "docs" / "rule-coverage.md").read_text("utf-8")
-RULE_ID = re.compile(r"\b(?:BW-2010|HX-2018|NIT-2024|NIT-2021|MER|PIT-2025|SY-2016)"
-                     r"(?:-[A-Za-z0-9]+)*-[a-z][a-z0-9-]*[a-z0-9]\b")
+RULE_ID = re.compile(
+    r"\b(?:BW-2010|HX-2018|NIT-2024|NIT-2021|MER|PIT-2025|SY-2016)"
+    r"(?:-[A-Za-z0-9]+)*-[a-z][a-z0-9-]*[a-z0-9]\b"
+)
 SHIPPED = {rule.id for _, rule in RULES}
 
 

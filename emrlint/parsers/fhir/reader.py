@@ -1,0 +1,83 @@
+"""The two entry points: `read_fhir` (one input: a JSON document or NDJSON) and
+`read_fhir_bulk` (a Bulk Data export folder: one NDJSON file per resource type).
+
+Both collect resources, detect the FHIR version, validate with fhir.resources when
+`context.strict_fhir` asks for it, index references, group resources into episodes by
+inpatient Encounter and build each episode. Problems with single records are yielded as
+`InputProblem`s in between; what is skipped on purpose is counted in `context.skipped`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from emrlint.model import Episode
+from emrlint.parsers.context import ParseContext
+from emrlint.parsers.fhir.episodes import build_episode
+from emrlint.parsers.fhir.grouping import group
+from emrlint.parsers.fhir.references import ReferenceIndex
+from emrlint.parsers.fhir.source import Collection, collect_lines, collect_stream, detect_version
+from emrlint.parsers.fhir.tables import load_tables
+from emrlint.parsers.native import bounded_lines
+from emrlint.parsers.problems import InputProblem
+
+__all__ = ["read_fhir", "read_fhir_bulk"]
+
+
+def read_fhir(
+    stream: BinaryIO, name: str, context: ParseContext
+) -> Iterator[Episode | InputProblem]:
+    """Every episode (one per inpatient Encounter) in one FHIR input, and a problem for every
+    record that could not be read. Raises ConfigError only for a wrong `[mapping.fhir]`."""
+    load_tables(context.mapping("fhir"))
+    is_ndjson = name.lower().endswith((".ndjson", ".jsonl"))
+    collection = collect_stream(stream, name, is_ndjson, keep_unread=context.strict_fhir)
+    yield from _episodes(collection, context)
+
+
+def read_fhir_bulk(folder: Path, context: ParseContext) -> Iterator[Episode | InputProblem]:
+    """A Bulk Data export — every ``*.ndjson`` file of `folder` — and any ``*.json`` FHIR
+    documents beside them (a folder of single resources), read together so that items in one
+    file find their Encounter in another. Files are read in name order."""
+    load_tables(context.mapping("fhir"))
+    collection = Collection(str(folder), keep_unread=context.strict_fhir)
+    paths = sorted([*folder.glob("*.ndjson"), *folder.glob("*.json")], key=lambda p: p.name)
+    for path in paths:
+        collection.file = str(path)
+        try:
+            with path.open("rb") as handle:
+                if path.suffix == ".ndjson":
+                    collect_lines(collection, bounded_lines(handle))
+                else:
+                    collect_stream(handle, str(path), False, collection=collection)
+        except OSError as error:
+            collection.problems.append(
+                InputProblem(str(path), "whole file", f"cannot read: {error.strerror}")
+            )
+    yield from _episodes(collection, context)
+
+
+def _episodes(collection: Collection, context: ParseContext) -> Iterator[Episode | InputProblem]:
+    tables = load_tables(context.mapping("fhir"))
+    yield from collection.problems
+    context.skipped.update(collection.skipped)
+    resources = collection.resources
+    invalid: dict[int, str] = {}
+    if context.strict_fhir:
+        from emrlint.parsers.fhir.strict import validate
+
+        version = tables.version if tables.version != "auto" else detect_version(resources)
+        invalid = validate(resources, version)
+    index = ReferenceIndex([resource for resource in resources if resource.is_read])
+    grouping = group(resources, index, tables, context.skipped)
+    yield from grouping.problems
+    reported: set[int] = set()
+    for seed in grouping.seeds:
+        yield from build_episode(seed, context, tables, index, invalid, reported)
+    for resource in resources:
+        if resource.order in invalid and resource.order not in reported:
+            yield InputProblem(
+                resource.file, resource.position, invalid[resource.order], line=resource.line
+            )

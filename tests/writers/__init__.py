@@ -1,0 +1,1 @@
+"""Tests of the writers (episodes out to FHIR and other formats)."""
