@@ -249,6 +249,24 @@ def parse_context(
         from emrlint.parsers.fhir.tables import load_tables
 
         load_tables(config.mappings["fhir"])
+    if "hl7v2" in config.mappings:
+        from emrlint.parsers.hl7v2.mapping import check_site_mapping
+
+        problems = check_site_mapping(config.mappings["hl7v2"])
+        if problems:
+            span = config.span_of("mapping.hl7v2")
+            raise ConfigError(
+                [
+                    Diagnostic(
+                        "E041",
+                        "hl7v2-mapping",
+                        f"[mapping.hl7v2] {problem}",
+                        span,
+                        "see docs/hl7v2-mapping.md",
+                    )
+                    for problem in problems
+                ]
+            )
     return ParseContext(
         config.timezone,
         config.vocabulary,

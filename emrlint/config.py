@@ -81,6 +81,15 @@ class Config:
     def vocabulary(self) -> Vocabulary:
         return Vocabulary.from_tables([shipped_table(), *self.kind_tables])
 
+    def span_of(self, dotted: str) -> Span | None:
+        """Where a key (or the first key under a table) was set, for positioned errors."""
+        for key, origin in self.origins.items():
+            if key == dotted or key.startswith(dotted + "."):
+                file, _, line = origin.rpartition(":")
+                if line.isdigit():
+                    return Span(file, int(line), 1)
+        return None
+
     def effective(self) -> dict[str, tuple[Any, str]]:
         """Every setting as (value, origin) for `emrlint config --show`."""
         values: dict[str, Any] = {

@@ -42,6 +42,7 @@ FOREIGN = {
     "chinese_calendar": {"rules/workdays.py"},
     "openpyxl": {"reporters/xlsx_sheets.py"},
     "fhir": {"parsers/fhir/strict.py"},
+    "hl7apy": {"parsers/hl7v2/reference.py"},
 }
 
 

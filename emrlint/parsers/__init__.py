@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
@@ -76,16 +77,33 @@ def _expand_folder(folder: Path) -> Iterator[str]:
 
 
 def is_fhir_bulk_folder(folder: Path) -> bool:
-    """A folder of NDJSON files whose lines are FHIR resources (a Bulk Data $export)."""
-    files = sorted(folder.glob("*.ndjson"))
-    if not files:
+    """A folder read as one FHIR unit, because its files are only meaningful together: NDJSON
+    files of FHIR resources (a Bulk Data $export), or JSON files that each hold one FHIR
+    resource other than a Bundle (a folder of single resources)."""
+    ndjson = sorted(folder.glob("*.ndjson"))
+    if ndjson:
+        head = _head(ndjson[0])
+        return head is not None and b'"resourceType"' in head
+    documents = sorted(folder.glob("*.json"))
+    if not documents or any(child.is_dir() for child in folder.iterdir()):
         return False
+    for document in documents:
+        head = _head(document)
+        if head is None or not _SINGLE_RESOURCE.search(head) or _BUNDLE.search(head):
+            return False
+    return True
+
+
+_SINGLE_RESOURCE = re.compile(rb'"resourceType"\s*:')
+_BUNDLE = re.compile(rb'"resourceType"\s*:\s*"Bundle"')
+
+
+def _head(path: Path) -> bytes | None:
     try:
-        with files[0].open("rb") as handle:
-            head = handle.read(_SNIFF_BYTES)
+        with path.open("rb") as handle:
+            return handle.read(_SNIFF_BYTES)
     except OSError:
-        return False
-    return b'"resourceType"' in head
+        return None
 
 
 def detect_format(head: bytes, name: str) -> InputFormat:

@@ -1,0 +1,203 @@
+"""One visit's state, and the episode built from it when the file ends.
+
+`Visit` is what `assembly.py` builds up, message by message, in time order; `finish` turns it
+into an Episode — or into the problem that stops one (no admission, no admission time) — after
+linking scheduled procedures to their orders, making ids unique, validating each item (an item
+the model refuses is reported and left out) and dropping references to absent items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from emrlint.model import (
+    Administration,
+    Assessment,
+    Diagnosis,
+    Document,
+    Episode,
+    Observation,
+    Order,
+    Procedure,
+)
+from emrlint.parsers.hl7v2.facts import MessageFacts, Reading
+from emrlint.parsers.problems import InputProblem, describe_validation_error
+
+__all__ = ["Visit", "finish"]
+
+_ITEM_MODELS: dict[str, type[BaseModel]] = {
+    "diagnoses": Diagnosis,
+    "procedures": Procedure,
+    "documents": Document,
+    "orders": Order,
+    "observations": Observation,
+    "administrations": Administration,
+    "assessments": Assessment,
+}
+_REFERENCES = (("documents", "about"), ("orders", "about"), ("observations", "order_id"))
+# Who keeps an id used twice: what references point at (orders, procedures) comes first.
+_ID_PRIORITY = (
+    "orders",
+    "procedures",
+    "documents",
+    "diagnoses",
+    "observations",
+    "assessments",
+    "administrations",
+)
+
+
+@dataclass
+class Visit:
+    """The state one visit's messages build up, in time order."""
+
+    facts: list[MessageFacts]
+    admitted: bool = False
+    cancelled: bool = False
+    outpatient: bool = False
+    stay: dict[str, Any] = field(default_factory=dict)
+    current: tuple[str | None, str | None] = (None, None)  # department, ward
+    moves: list[tuple[tuple[str | None, str | None], dict[str, Any] | None]] = field(
+        default_factory=list
+    )
+    discharge: dict[str, Any] | None = None
+    patient_id: str | None = None
+    patient: dict[str, Any] = field(default_factory=dict)
+    care: list[dict[str, Any]] = field(default_factory=list)
+    conditions: list[dict[str, Any]] = field(default_factory=list)
+    items: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    touched: dict[tuple[str, str], MessageFacts] = field(default_factory=dict)
+    problems: list[tuple[MessageFacts, str]] = field(default_factory=list)
+
+
+def finish(
+    key: tuple[Any, ...], visit: Visit, reading: Reading, file: str
+) -> Iterator[Episode | InputProblem]:
+    """The visit's item problems, then its episode — or why there is none: a problem when
+    its admission was never seen, a count when it was cancelled or is not an inpatient stay."""
+    first = min(visit.facts, key=lambda f: f.number)
+    episode_id = key[1] if key[0] == "visit" else None
+    for item, reason in visit.problems:
+        yield InputProblem(file, item.position, reason, episode_id, item.line)
+    if not visit.admitted:
+        classes = {f.patient_class for f in visit.facts if f.patient_class is not None}
+        if visit.cancelled:
+            reading.skipped["HL7 visits whose admission was cancelled (A11)"] += 1
+        elif visit.outpatient or (classes and not classes & reading.mapping.inpatient_classes):
+            reading.skipped["HL7 visits that are not inpatient stays (PV1-2)"] += 1
+        else:
+            count = len(visit.facts)
+            yield InputProblem(
+                file,
+                first.position,
+                f"{count} message{'s' if count > 1 else ''} for this visit, but its admission"
+                " (A01, or A04/A06 with an inpatient PV1-2) was never seen; no episode is made",
+                episode_id,
+                first.line,
+            )
+        return
+    if episode_id is None:
+        admitted = visit.stay.get("admitted_at")
+        stamp = admitted.isoformat() if admitted is not None else "unknown"
+        episode_id = f"{visit.patient_id}@{stamp}"
+    yield from _build(episode_id, visit, reading, file, first)
+
+
+def _build(
+    episode_id: str, visit: Visit, reading: Reading, file: str, first: MessageFacts
+) -> Iterator[Episode | InputProblem]:
+    if visit.stay.get("admitted_at") is None:
+        reason = "the admission has no time (PV1-44, EVN-6 and EVN-2 are empty); no episode"
+        yield InputProblem(file, first.position, reason, episode_id, first.line)
+        return
+    _link_scheduled_procedures(visit.items)
+    _make_ids_unique(visit)
+    context = {"tz": reading.tz}
+    built: dict[str, list[Any]] = {}
+    for list_name, entries in visit.items.items():
+        built[list_name] = []
+        for item_id, fields in entries.items():
+            try:
+                model = _ITEM_MODELS[list_name].model_validate(fields, context=context)
+            except ValidationError as error:
+                where = visit.touched[(list_name, item_id)]
+                reason = f"{list_name} item left out: {describe_validation_error(error)}"
+                yield InputProblem(file, where.position, reason, episode_id, where.line)
+                continue
+            built[list_name].append(model)
+    _drop_dangling_references(built, reading)
+    data: dict[str, Any] = {
+        "id": episode_id,
+        "patient": {"id": visit.patient_id, **visit.patient},
+        **{k: v for k, v in visit.stay.items() if v is not None},
+        "care_team": visit.care,
+        "condition_levels": visit.conditions,
+        "transfers": [t for _, t in visit.moves if t is not None],
+        **built,
+    }
+    if visit.discharge is not None:
+        data.update({k: v for k, v in visit.discharge.items() if v is not None})
+    try:
+        yield Episode.model_validate(data, context=context)
+    except ValidationError as error:
+        yield InputProblem(
+            file, first.position, describe_validation_error(error), episode_id, first.line
+        )
+
+
+def _link_scheduled_procedures(items: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """A scheduled procedure (SIU) takes the time of the order SCH-26 names (手术医嘱)."""
+    orders = items.get("orders", {})
+    for fields in items.get("procedures", {}).values():
+        ref = fields.pop("_order_ref", None)
+        if ref in orders and orders[ref].get("ordered_at") is not None:
+            fields.setdefault("ordered_at", orders[ref]["ordered_at"])
+
+
+def _make_ids_unique(visit: Visit) -> None:
+    """An id used twice (an order and its result share a number; a transfer's MSH-10 equals a
+    document id) gets a `~2` suffix: the model wants ids unique within the episode."""
+    seen: set[str] = set()
+
+    def unique(item_id: str, taken: Container[str]) -> str:
+        n = 2
+        while f"{item_id}~{n}" in seen or f"{item_id}~{n}" in taken:
+            n += 1
+        return f"{item_id}~{n}"
+
+    for list_name in _ID_PRIORITY:
+        entries = visit.items.get(list_name, {})
+        for item_id in list(entries):
+            if item_id in seen:
+                new_id = unique(item_id, entries)
+                entries[new_id] = {**entries.pop(item_id), "id": new_id}
+                visit.touched[(list_name, new_id)] = visit.touched[(list_name, item_id)]
+                item_id = new_id
+            seen.add(item_id)
+    for _, transfer in visit.moves:
+        if transfer is not None:
+            if transfer["id"] in seen:
+                transfer["id"] = unique(transfer["id"], ())
+            seen.add(transfer["id"])
+
+
+def _drop_dangling_references(built: dict[str, list[Any]], reading: Reading) -> None:
+    """References to items the episode lacks (an order never received) are dropped and
+    counted; an administration of such an order is dropped with it."""
+    ids = {item.id for items in built.values() for item in items}
+    for list_name, name in _REFERENCES:
+        for n, item in enumerate(built.get(list_name, [])):
+            target = getattr(item, name)
+            if target is not None and target not in ids:
+                built[list_name][n] = item.model_copy(update={name: None})
+                reading.skipped["HL7 references to items not in the episode (dropped)"] += 1
+    administrations = built.get("administrations", [])
+    kept = [a for a in administrations if a.order_id in ids]
+    if len(kept) != len(administrations):
+        built["administrations"] = kept
+        count = len(administrations) - len(kept)
+        reading.skipped["HL7 administrations of orders not in the episode (dropped)"] += count
