@@ -26,11 +26,11 @@ from emrlint.model.stay import (
 )
 from emrlint.model.time import TimePoint
 
-__all__ = ["FORMAT_VERSION", "Episode"]
+__all__ = ["FORMAT_VERSION", "ITEM_LISTS", "Episode"]
 
 FORMAT_VERSION = "emrlint.episode/1"
 
-_ITEM_LISTS = (
+ITEM_LISTS = (
     "transfers",
     "diagnoses",
     "procedures",
@@ -92,7 +92,7 @@ class Episode(Record):
     extensions: Extensions
 
     def iter_items(self) -> Iterator[tuple[str, Record]]:
-        for list_name in _ITEM_LISTS:
+        for list_name in ITEM_LISTS:
             for item in getattr(self, list_name):
                 yield list_name, item
 

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from emrlint.model import Episode
+from emrlint.model.episode import ITEM_LISTS
 from emrlint.parsers.context import ParseContext
 from emrlint.parsers.fhir.clinical import Use, map_communication, map_condition, map_procedure
 from emrlint.parsers.fhir.conventions import LINK_FIELDS, PROFILE
@@ -55,18 +56,7 @@ _ONE: dict[str, Callable[[Scope, Resource], tuple[str, dict[str, Any]] | None]] 
     "ServiceRequest": map_service_request,
     "MedicationAdministration": map_medication_administration,
 }
-_LISTS = (
-    "transfers",
-    "diagnoses",
-    "procedures",
-    "documents",
-    "orders",
-    "administrations",
-    "assessments",
-    "observations",
-    "consultations",
-    "events",
-)
+_LISTS = ITEM_LISTS
 _LINK_FIELDS = LINK_FIELDS
 
 
