@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import sys
 import time
 import traceback
@@ -139,7 +138,7 @@ def _evaluation_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--jobs",
             "-j",
             type=click.IntRange(min=1),
-            help="Worker processes (default: all cores for inputs over 8 MB, else 1).",
+            help="Worker processes (default 1; see docs/performance.md before raising it).",
         ),
         click.option(
             "--deidentify",
@@ -261,22 +260,7 @@ def check_command(
     return EXIT_FINDINGS if failures or summary.input_problems else EXIT_OK
 
 
-_BIG_INPUT_BYTES = 8 * 2**20
 _FORMATS_DRAWING_EPISODES = ("html", "xlsx")  # timelines and strata by discharge month
-
-
-def _default_jobs(paths: tuple[str, ...]) -> int:
-    """All cores for a big batch; one process for a few files, where start-up would dominate."""
-    total = 0
-    for path in paths:
-        target = Path(path)
-        if target.is_file():
-            total += target.stat().st_size
-        elif target.is_dir():
-            total += sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
-        if total > _BIG_INPUT_BYTES:
-            return os.cpu_count() or 1
-    return 1
 
 
 def _results(
@@ -294,7 +278,7 @@ def _results(
 ) -> Iterable[Any]:
     """The stream of results `check` and `rates` share: one process or several, and
     pseudonymised on request."""
-    workers = jobs if jobs is not None else _default_jobs(paths)
+    workers = jobs or 1
     results: Iterable[Any]
     if workers > 1 and "-" not in paths:
         results = check_parallel(

@@ -8,15 +8,17 @@ end time), MDM^T02 per document, OMG^O19 per order and OMP^O09 per medication or
 per result and per assessment. Codes come from the shipped mapping tables (never a site's
 overrides), so the default reader reads them back.
 
-What HL7 v2 cannot carry is left out, and listed in docs/hl7v2-mapping.md ("Round trip"):
-`emrlint.writers.hl7v2` writes no private Z-segments. It reads no files and writes none.
+What no standard segment carries travels in emrlint's Z-segments (`parsers/hl7v2/zsegments.py`,
+docs/hl7v2-mapping.md "emrlint Z-segments"), placed after the standard segments: ZDG/ZPR and
+the episode's ZFP, ZTR, ZCC, ZCT, ZEV, ZCN, ZAD in the closing ADT (A03, or A08 while in
+hospital), ZDC and ZSG in each MDM, ZOR in each order, ZOB/ZAS in each ORU. With them the
+default reader gives the episode back whole. It reads no files and writes none.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 from emrlint.model import (
     Assessment,
@@ -31,29 +33,16 @@ from emrlint.model import (
 )
 from emrlint.model.vocabulary import Vocabulary, default_vocabulary
 from emrlint.parsers.hl7v2.mapping import Hl7Mapping, default_mapping, reverse
+from emrlint.parsers.hl7v2.zsegments import SPECS, encode, escape, format_timestamp
 
 __all__ = ["carried_signatures", "episode_to_hl7v2", "format_timestamp"]
 
 _FINAL = ("", "", "", "", "", "F")  # OBX-6..OBX-11: result status F (final), required
-_ESCAPES = (("\\", "\\E\\"), ("|", "\\F\\"), ("^", "\\S\\"), ("&", "\\T\\"), ("~", "\\R\\"))
 
 
 def episode_to_hl7v2(episode: Episode, vocabulary: Vocabulary | None = None) -> str:
     """The episode as HL7 v2.5 messages, in time order (ties keep the order written)."""
     return _Writer(episode, default_mapping(), vocabulary or default_vocabulary()).archive()
-
-
-def format_timestamp(value: dt.datetime | dt.date) -> str:
-    """HL7 TS: a date stays a date; a datetime keeps its offset and 1/10 000 s."""
-    if not isinstance(value, dt.datetime):
-        return value.strftime("%Y%m%d")
-    text = value.strftime("%Y%m%d%H%M%S")
-    if value.microsecond:
-        text += f".{value.microsecond // 100:04d}"
-    offset = value.utcoffset() or dt.timedelta()
-    sign = "-" if offset < dt.timedelta() else "+"
-    minutes = abs(int(offset.total_seconds())) // 60
-    return f"{text}{sign}{minutes // 60:02d}{minutes % 60:02d}"
 
 
 def carried_signatures(d: Document) -> list[Signature]:
@@ -83,13 +72,7 @@ def carried_signatures(d: Document) -> list[Signature]:
     return [*author, *reviewers]
 
 
-def _esc(value: Any) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    for raw, escaped in _ESCAPES:
-        text = text.replace(raw, escaped)
-    return text.replace("\r\n", "\\.br\\").replace("\n", "\\.br\\").replace("\r", "\\.br\\")
+_esc = escape
 
 
 def _ts(value: dt.datetime | dt.date | None) -> str:
@@ -139,11 +122,11 @@ class _Writer:
         for change in ep.condition_levels:
             pv2 = _segment("PV2", *[""] * 41, self.codes["condition_levels"][change.level])
             self.adt("A08", change.at, self.visit_pv1(), [pv2])
-        closing = [*self.diagnoses(), *self.procedures()]
+        closing = [*self.diagnoses(), *self.procedures(), *self.episode_z()]
         if ep.discharged_at is not None:
             pv1 = self.pv1(ep.discharge_department or department, None, discharge=True)
             self.adt("A03", ep.discharged_at, pv1, closing, death=True)
-        elif closing:
+        else:
             self.adt("A08", self.last_time(), self.pv1(department, None), closing)
         for procedure in ep.procedures:
             self.siu(procedure)
@@ -291,6 +274,26 @@ class _Writer:
             rows.append(_segment("ROL", str(n), "AD", role, person, _ts(assignment.start)))
         return rows
 
+    def episode_z(self) -> list[str]:
+        """emrlint Z-segments of the closing ADT: diagnosis and procedure extensions, the
+        首页 fields, and what only they carry (events, consultations, administrations)."""
+        ep = self.episode
+        front = {name: getattr(ep, name, None) for name, _ in SPECS["ZFP"].fields}
+        front["birth_date"] = ep.patient.birth_date
+        rows = [encode(SPECS["ZDG"], d) for d in ep.diagnoses]
+        rows += [encode(SPECS["ZPR"], p) for p in ep.procedures]
+        rows.append(encode(SPECS["ZFP"], front))
+        for name, items in (
+            ("ZTR", ep.transfers),
+            ("ZCC", ep.condition_levels),
+            ("ZCT", ep.care_team),
+            ("ZEV", ep.events),
+            ("ZCN", ep.consultations),
+            ("ZAD", ep.administrations),
+        ):
+            rows += [encode(SPECS[name], item) for item in items]
+        return rows
+
     def diagnoses(self) -> list[str]:
         rows = []
         for n, diagnosis in enumerate(self.episode.diagnoses, start=1):
@@ -390,6 +393,9 @@ class _Writer:
         for n, section in enumerate(d.sections, start=2):
             section_code = f"{self.mapping.section_code}^{_esc(section)}"
             body.append(_segment("OBX", str(n), "ST", section_code, "", "", *_FINAL))
+        body.append(encode(SPECS["ZDC"], d))
+        for signature in d.signatures:
+            body.append(encode(SPECS["ZSG"], {"document": d.id, **dict(signature)}))
         self.add("MDM^T02^MDM_T02", d.written_at or d.signed_at, body)
 
     def document_type(self, kind: str) -> str:
@@ -432,6 +438,7 @@ class _Writer:
             rxo[19] = self.codes["order_purposes"].get(o.purpose, "") if o.purpose else ""
             route = self.codes["routes"].get(o.route, (o.route or "").upper())
             body = [*head, _segment("RXO", *rxo), _segment("RXR", _esc(route) or "")]
+            body.append(encode(SPECS["ZOR"], o))
             self.add("OMP^O09^OMP_O09", o.ordered_at or o.start, body)
             return
         obr = [""] * 31
@@ -439,7 +446,8 @@ class _Writer:
         obr[3] = f"{_esc(o.code)}^{_esc(o.name)}"
         obr[23] = self.codes["order_categories"].get(o.category, "OTH")
         obr[30] = self.codes["order_purposes"].get(o.purpose, "") if o.purpose else ""
-        self.add("OMG^O19^OMG_O19", o.ordered_at or o.start, [*head, _segment("OBR", *obr)])
+        body = [*head, _segment("OBR", *obr), encode(SPECS["ZOR"], o)]
+        self.add("OMG^O19^OMG_O19", o.ordered_at or o.start, body)
 
     def assessment(self, a: Assessment) -> None:
         """An ORU result group in the assessment section (see [assessments] in the mapping)."""
@@ -459,6 +467,7 @@ class _Writer:
             obx = [str(n), value_type, code, "", value, "", "", "", "", "", "F"]
             obx += ["", "", "", "", self.xcn(a.author), _esc(a.tool)]
             body.append(_segment("OBX", *obx))
+        body.append(encode(SPECS["ZAS"], a))
         self.add("ORU^R01^ORU_R01", a.at, body)
 
     def oru(self, x: Observation) -> None:
@@ -486,4 +495,6 @@ class _Writer:
             "F",
         ]
         body = [self.pid(), self.visit_pv1(), _segment("OBR", *obr), _segment("OBX", *obx)]
+        if x.extensions:
+            body.append(encode(SPECS["ZOB"], x))
         self.add("ORU^R01^ORU_R01", x.at or x.specimen_at, body)

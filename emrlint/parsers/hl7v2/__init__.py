@@ -127,18 +127,27 @@ def _decode(raw: RawMessage, reading: Reading) -> list[str]:
 def _segments(
     lines: list[str], delimiters: Delimiters, msh: Er7Segment, reading: Reading, path: ParsePath
 ) -> list[SegmentView]:
-    zsegments = sum(1 for line in lines if line[:1] == "Z")
+    """The segments the mapping reads. emrlint's Z-segments (when mapped) are always split by
+    the lean tokenizer: hl7apy knows no Z-segment, so the strict path validates the message
+    without them and reads them exactly as the default path does."""
+    mapped = reading.mapping.z_segments
+    zsegments = sum(1 for line in lines if line[:1] == "Z" and line[:3] not in mapped)
     if zsegments:
         reading.skipped[_ZSEGMENTS] += zsegments
     if path == "lean":
         segments: list[SegmentView] = [msh]
         segments.extend(
-            Er7Segment(line, delimiters) for line in lines[1:] if line[:3] in NEEDED_SEGMENTS
+            Er7Segment(line, delimiters)
+            for line in lines[1:]
+            if line[:3] in NEEDED_SEGMENTS or line[:3] in mapped
         )
         return segments
     from emrlint.parsers.hl7v2.reference import ReferenceRejection, reference_segments
 
+    standard = [lines[0], *(line for line in lines[1:] if line[:3] not in mapped)]
+    own = [Er7Segment(line, delimiters) for line in lines[1:] if line[:3] in mapped]
     try:
-        return list(reference_segments(lines, delimiters, path == "strict", NEEDED_SEGMENTS))
+        found = list(reference_segments(standard, delimiters, path == "strict", NEEDED_SEGMENTS))
     except ReferenceRejection as rejection:
         raise Skip(rejection.reason) from None
+    return [*found, *own]

@@ -164,6 +164,9 @@ def _apply(visit: Visit, item: MessageFacts, reading: Reading) -> None:
     for list_name, item_id, fields in item.items:
         visit.items.setdefault(list_name, {}).setdefault(item_id, {}).update(fields)
         visit.touched[(list_name, item_id)] = item
+    visit.overrides.extend(item.overrides)
+    if item.episode is not None:
+        visit.episode.update(item.episode)
 
 
 def _apply_care(care: list[dict[str, Any]], assignment: dict[str, Any], what: str) -> None:

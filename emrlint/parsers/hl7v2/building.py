@@ -12,14 +12,16 @@ from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from emrlint.model import (
     Administration,
     Assessment,
+    Consultation,
     Diagnosis,
     Document,
     Episode,
+    Event,
     Observation,
     Order,
     Procedure,
@@ -29,7 +31,8 @@ from emrlint.parsers.problems import InputProblem, describe_validation_error
 
 __all__ = ["Visit", "finish"]
 
-_ITEM_MODELS: dict[str, type[BaseModel]] = {
+_EVENT: TypeAdapter[Any] = TypeAdapter(Event)
+_ITEM_MODELS: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
     "diagnoses": Diagnosis,
     "procedures": Procedure,
     "documents": Document,
@@ -37,8 +40,16 @@ _ITEM_MODELS: dict[str, type[BaseModel]] = {
     "observations": Observation,
     "administrations": Administration,
     "assessments": Assessment,
+    "consultations": Consultation,
+    "events": _EVENT,
 }
-_REFERENCES = (("documents", "about"), ("orders", "about"), ("observations", "order_id"))
+_REFERENCES = (
+    ("documents", "about"),
+    ("orders", "about"),
+    ("observations", "order_id"),
+    ("consultations", "order_id"),
+    ("events", "observation_id"),
+)
 # Who keeps an id used twice: what references point at (orders, procedures) comes first.
 _ID_PRIORITY = (
     "orders",
@@ -48,6 +59,8 @@ _ID_PRIORITY = (
     "observations",
     "assessments",
     "administrations",
+    "consultations",
+    "events",
 )
 
 
@@ -72,6 +85,8 @@ class Visit:
     items: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     touched: dict[tuple[str, str], MessageFacts] = field(default_factory=dict)
     problems: list[tuple[MessageFacts, str]] = field(default_factory=list)
+    overrides: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    episode: dict[str, Any] = field(default_factory=dict)  # ZFP and the Z episode lists
 
 
 def finish(
@@ -115,14 +130,19 @@ def _build(
         yield InputProblem(file, first.position, reason, episode_id, first.line)
         return
     _link_scheduled_procedures(visit.items)
+    _apply_overrides(visit)
     _make_ids_unique(visit)
     context = {"tz": reading.tz}
     built: dict[str, list[Any]] = {}
     for list_name, entries in visit.items.items():
         built[list_name] = []
         for item_id, fields in entries.items():
+            validator = _ITEM_MODELS[list_name]
             try:
-                model = _ITEM_MODELS[list_name].model_validate(fields, context=context)
+                if isinstance(validator, TypeAdapter):
+                    model = validator.validate_python(fields, context=context)
+                else:
+                    model = validator.model_validate(fields, context=context)
             except ValidationError as error:
                 where = visit.touched[(list_name, item_id)]
                 reason = f"{list_name} item left out: {describe_validation_error(error)}"
@@ -141,6 +161,7 @@ def _build(
     }
     if visit.discharge is not None:
         data.update({k: v for k, v in visit.discharge.items() if v is not None})
+    _apply_episode(data, visit.episode)
     try:
         yield Episode.model_validate(data, context=context)
     except ValidationError as error:
@@ -156,6 +177,34 @@ def _link_scheduled_procedures(items: dict[str, dict[str, dict[str, Any]]]) -> N
         ref = fields.pop("_order_ref", None)
         if ref in orders and orders[ref].get("ordered_at") is not None:
             fields.setdefault("ordered_at", orders[ref]["ordered_at"])
+
+
+def _apply_overrides(visit: Visit) -> None:
+    """emrlint Z-segment item extensions (ZPR, ZDC…) restate their fields: a value replaces
+    what the standard segments gave, an empty one clears it. An item absent (never sent, or
+    withdrawn) stays absent."""
+    for list_name, item_id, values in visit.overrides:
+        fields = visit.items.get(list_name, {}).get(item_id)
+        if fields is None:
+            continue
+        for name, value in values.items():
+            if value is None:
+                fields.pop(name, None)
+            else:
+                fields[name] = value
+
+
+def _apply_episode(data: dict[str, Any], episode: dict[str, Any]) -> None:
+    """ZFP restates the episode's 首页 fields (empty: not recorded); ZTR, ZCC and ZCT, when
+    sent, restate the transfers, condition levels and care team."""
+    for name, value in episode.items():
+        if name == "birth_date":
+            if value is not None:
+                data["patient"]["birth_date"] = value
+        elif value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value
 
 
 def _make_ids_unique(visit: Visit) -> None:
@@ -191,7 +240,7 @@ def _drop_dangling_references(built: dict[str, list[Any]], reading: Reading) -> 
     ids = {item.id for items in built.values() for item in items}
     for list_name, name in _REFERENCES:
         for n, item in enumerate(built.get(list_name, [])):
-            target = getattr(item, name)
+            target = getattr(item, name, None)
             if target is not None and target not in ids:
                 built[list_name][n] = item.model_copy(update={name: None})
                 reading.skipped["HL7 references to items not in the episode (dropped)"] += 1

@@ -24,6 +24,7 @@ from emrlint.parsers.hl7v2.items import (
     read_schedule,
 )
 from emrlint.parsers.hl7v2.results import read_results
+from emrlint.parsers.hl7v2.zitems import read_zsegments
 
 __all__ = ["NEEDED_SEGMENTS", "extract_message"]
 
@@ -112,6 +113,7 @@ def extract_message(
         read_schedule(facts, segments, reading)
     else:
         read_administrations(facts, segments, reading)
+    read_zsegments(facts, segments, reading)
     return facts
 
 

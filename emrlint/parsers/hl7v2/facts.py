@@ -75,6 +75,9 @@ class MessageFacts:
     items: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     removed: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # item-level: the rest still counts
+    # emrlint Z-segments (zitems.py): item fields that win at the end, and the episode's own
+    overrides: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    episode: dict[str, Any] | None = None
 
     @property
     def position(self) -> str:

@@ -159,6 +159,7 @@ _SCALARS: dict[str, type] = {
     "clinician_department_component": int,
     "clinician_rank_components": list,
     "section_code": str,
+    "z_segments": list,
 }
 
 
@@ -172,6 +173,7 @@ class Hl7Mapping:
     clinician_department_component: int
     clinician_rank_components: tuple[int, ...]
     section_code: str
+    z_segments: frozenset[str]
     emergency_reasons: frozenset[str]
     surgeon_types: frozenset[str]
     anesthetist_types: frozenset[str]
@@ -283,6 +285,7 @@ def _load_mapping(site_json: str) -> Hl7Mapping:
         clinician_department_component=int(merged["clinician_department_component"]),
         clinician_rank_components=tuple(int(c) for c in merged["clinician_rank_components"]),
         section_code=str(merged["section_code"]),
+        z_segments=frozenset(merged["z_segments"]),
         emergency_reasons=frozenset(merged["schedule"]["emergency_reasons"]),
         surgeon_types=frozenset(merged["schedule"]["surgeon_types"]),
         anesthetist_types=frozenset(merged["schedule"]["anesthetist_types"]),
