@@ -53,6 +53,9 @@ class EpisodeResult:
     episode_id: str
     outcomes: list[Outcome]
     episode: Episode | None = None
+    # Outcomes not carried, only counted: (rule id, status, count). Worker processes leave
+    # out PASS and NA outcomes when the output shows findings only (see parallel.py).
+    omitted: tuple[tuple[str, str, int], ...] = ()
 
 
 @dataclass(frozen=True)

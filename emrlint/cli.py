@@ -235,6 +235,7 @@ def check_command(
         rule_stats,
         keep_episodes=output_format in _FORMATS_DRAWING_EPISODES,
         deidentify=deidentify,
+        findings_only=output_format in _FORMATS_OF_FINDINGS and not show_pass,
     )
     out = _open_output(output)
     try:
@@ -261,6 +262,7 @@ def check_command(
 
 
 _FORMATS_DRAWING_EPISODES = ("html", "xlsx")  # timelines and strata by discharge month
+_FORMATS_OF_FINDINGS = ("text", "json", "jsonl", "csv")  # list non-PASS outcomes, count the rest
 
 
 def _results(
@@ -275,6 +277,7 @@ def _results(
     stats: RuleStats | None,
     keep_episodes: bool,
     deidentify: bool,
+    findings_only: bool = False,
 ) -> Iterable[Any]:
     """The stream of results `check` and `rates` share: one process or several, and
     pseudonymised on request."""
@@ -290,6 +293,7 @@ def _results(
             input_format,
             context,
             keep_episodes=keep_episodes,
+            findings_only=findings_only,
         )
     else:
         results = check(

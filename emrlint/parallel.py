@@ -13,7 +13,7 @@ once by the pool initializer: the usual way to give multiprocessing workers read
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from typing import Any
 from emrlint.api import EpisodeResult, LoadedRules, parse_context, run_settings
 from emrlint.config import Config
 from emrlint.model import Episode
+from emrlint.outcomes import Outcome, Status
 from emrlint.parsers import (
     InputFormat,
     InputProblem,
@@ -50,7 +51,7 @@ class _Lines:
     lines: list[Any]
 
 
-_WORKER: tuple[RuleSet, RunSettings, WorkdayCalendar, bool] | None = None
+_WORKER: tuple[RuleSet, RunSettings, WorkdayCalendar, bool, bool] | None = None
 
 
 def _start_worker(
@@ -59,14 +60,16 @@ def _start_worker(
     holidays: frozenset[dt.date],
     workdays: frozenset[dt.date],
     keep_episodes: bool,
+    findings_only: bool,
 ) -> None:
     global _WORKER
-    _WORKER = (rules, settings, WorkdayCalendar(holidays, workdays), keep_episodes)
+    calendar = WorkdayCalendar(holidays, workdays)
+    _WORKER = (rules, settings, calendar, keep_episodes, findings_only)
 
 
 def _work(chunk: list[Any]) -> list[EpisodeResult | InputProblem]:
     assert _WORKER is not None, "worker not initialised"
-    rules, settings, calendar, keep_episodes = _WORKER
+    rules, settings, calendar, keep_episodes, findings_only = _WORKER
     results: list[EpisodeResult | InputProblem] = []
     for item in chunk:
         items: Iterable[Episode | InputProblem]
@@ -80,8 +83,22 @@ def _work(chunk: list[Any]) -> list[EpisodeResult | InputProblem]:
             else:
                 outcomes = evaluate_episode(rules, parsed, settings, calendar)
                 kept = parsed if keep_episodes else None  # episodes are costly to send back
-                results.append(EpisodeResult(parsed.id, outcomes, kept))
+                omitted: tuple[tuple[str, str, int], ...] = ()
+                if findings_only:  # most outcomes are PASS or NA: send their counts only
+                    outcomes, omitted = _findings(outcomes)
+                results.append(EpisodeResult(parsed.id, outcomes, kept, omitted))
     return results
+
+
+def _findings(outcomes: list[Outcome]) -> tuple[list[Outcome], tuple[tuple[str, str, int], ...]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    findings = []
+    for outcome in outcomes:
+        if outcome.status in (Status.PASS, Status.NA):
+            counts[(outcome.rule_id, outcome.status.value)] += 1
+        else:
+            findings.append(outcome)
+    return findings, tuple((rule, status, n) for (rule, status), n in sorted(counts.items()))
 
 
 def check_parallel(
@@ -93,10 +110,13 @@ def check_parallel(
     input_format: InputFormat = InputFormat.auto,
     context: ParseContext | None = None,
     keep_episodes: bool = True,
+    findings_only: bool = False,
 ) -> Iterator[EpisodeResult | InputProblem]:
     """Like `api.check`, on `jobs` processes; stdin is not supported here (use jobs=1).
     `keep_episodes=False` leaves `EpisodeResult.episode` empty, for reporters that never
-    read it, and saves sending every episode back from the workers."""
+    read it, and saves sending every episode back from the workers; `findings_only=True` sends
+    PASS and NA outcomes back as counts (`EpisodeResult.omitted`), for outputs that list
+    findings only."""
     context = context or parse_context(config)
     settings = run_settings(rules, config, as_of)
     with ProcessPoolExecutor(
@@ -108,6 +128,7 @@ def check_parallel(
             config.extra_holidays,
             config.extra_workdays,
             keep_episodes,
+            findings_only,
         ),
     ) as pool:
         pending: deque[Future[list[EpisodeResult | InputProblem]]] = deque()

@@ -46,3 +46,29 @@ def test_jobs_2_output_is_byte_identical_to_jobs_1(tmp_path: Path) -> None:
     assert episodes == sorted(episodes, key=lambda e: (e.startswith("arr"), e))
     (problem,) = [r for r in records if r["rule_id"] == "input"]
     assert problem["evidence"]["line"] == 151
+
+
+def test_jobs_2_json_summary_counts_every_outcome(tmp_path: Path) -> None:
+    data = tmp_path / "batch.jsonl"
+    data.write_text(
+        "\n".join(json.dumps(episode(id=f"ep-{i:03d}", discharged_at=T)) for i in range(80)) + "\n",
+        encoding="utf-8",
+    )
+    documents = []
+    for jobs in ("1", "2"):
+        result = run_cli(
+            "check",
+            str(data),
+            "--rulebooks",
+            MINI,
+            "--as-of",
+            "2025-01-01",
+            "--format",
+            "json",
+            "--jobs",
+            jobs,
+        )
+        document = json.loads(result.stdout)
+        documents.append((document["summary"], document["rule_counts"]))
+    assert documents[0] == documents[1]
+    assert documents[0][0]["by_status"]["FAIL"] == 160  # two rules fail on every episode

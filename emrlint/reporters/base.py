@@ -66,6 +66,9 @@ class RunSummary:
         for outcome in result.outcomes:
             self.by_status[outcome.status.value] += 1
             self.by_rule.setdefault(outcome.rule_id, Counter())[outcome.status.value] += 1
+        for rule_id, status, count in result.omitted:
+            self.by_status[status] += count
+            self.by_rule.setdefault(rule_id, Counter())[status] += count
 
     def failing(self, outcomes: list[Outcome], fail_on: Severity | None) -> int:
         return sum(
