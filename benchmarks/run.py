@@ -106,7 +106,13 @@ def main() -> None:
                 count = sum(
                     1
                     for _ in check_parallel(
-                        [str(path)], config, rules, AS_OF, jobs, keep_episodes=False
+                        [str(path)],
+                        config,
+                        rules,
+                        AS_OF,
+                        jobs,
+                        keep_episodes=False,
+                        findings_only=True,
                     )
                 )
             timings[jobs] = time.perf_counter() - started
