@@ -43,18 +43,9 @@ def map_document_reference(scope: Scope, resource: Resource) -> tuple[str, dict[
     title = string(data.get("description"))
     if title is None and not scope.exact:
         title = string(attachment.get("title"))
-    kind = _kind(scope, data.get("type"), title)
-    if kind is None:
-        scope.count(_UNKNOWN_KIND)
+    document = _document_head(scope, resource, title)
+    if document is None:
         return None
-    document: dict[str, Any] = {"kind": kind}
-    if title is not None:
-        document["title"] = title
-    written = scope.time(data.get("date"), "date")
-    if written is not None:
-        document["written_at"] = written
-    _author(scope, resource, document)
-    _participants_and_signatures(scope, resource, document)
     context = data.get("context")
     if isinstance(context, dict):
         related = as_list(context.get("related"))
@@ -71,11 +62,10 @@ def map_document_reference(scope: Scope, resource: Resource) -> tuple[str, dict[
     return "documents", document
 
 
-def map_composition(scope: Scope, resource: Resource) -> tuple[str, dict[str, Any]] | None:
-    """A structured record (a FHIR document's Composition): its attesters are the signatures
-    the review rules (上级医师审签) read, its sections the completeness rules."""
+def _document_head(scope: Scope, resource: Resource, title: str | None) -> dict[str, Any] | None:
+    """What DocumentReference and Composition share: kind, title, record time, author,
+    participants and signatures; None (counted) for a document of no known kind."""
     data = resource.data
-    title = string(data.get("title"))
     kind = _kind(scope, data.get("type"), title)
     if kind is None:
         scope.count(_UNKNOWN_KIND)
@@ -88,6 +78,17 @@ def map_composition(scope: Scope, resource: Resource) -> tuple[str, dict[str, An
         document["written_at"] = written
     _author(scope, resource, document)
     _participants_and_signatures(scope, resource, document)
+    return document
+
+
+def map_composition(scope: Scope, resource: Resource) -> tuple[str, dict[str, Any]] | None:
+    """A structured record (a FHIR document's Composition): its attesters are the signatures
+    the review rules (上级医师审签) read, its sections the completeness rules."""
+    data = resource.data
+    title = string(data.get("title"))
+    document = _document_head(scope, resource, title)
+    if document is None:
+        return None
     for event in as_list(data.get("event")):
         details = as_list(event.get("detail")) if isinstance(event, dict) else []
         if details:
