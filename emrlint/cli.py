@@ -239,15 +239,14 @@ def check_command(
     )
     out = _open_output(output)
     try:
-        summary, failures = _stream(results, reporter, out, info, fail_level)
+        summary, failures = _stream(results, reporter, out, info, fail_level, calendar)
     finally:
         if output:
             out.close()
     for what, count in sorted(context.skipped.items()):
         click.echo(f"skipped {count} × {what}", err=True)
-    if calendar.fallback_years:
-        years = ", ".join(str(y) for y in sorted(calendar.fallback_years))
-        click.echo(f"warning: no statutory calendar for {years}; Monday-Friday was used", err=True)
+    for warning in info.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"checked {summary.episodes} episodes ({summary.input_problems} unreadable) "
         f"against {len(rules.rules)} rules",
@@ -322,7 +321,12 @@ def _open_output(output: Path | None) -> TextIO:
 
 
 def _stream(
-    results: Any, reporter: Any, out: TextIO, info: RunInfo, fail_level: Severity | None
+    results: Any,
+    reporter: Any,
+    out: TextIO,
+    info: RunInfo,
+    fail_level: Severity | None,
+    calendar: WorkdayCalendar,
 ) -> tuple[RunSummary, int]:
     summary = RunSummary()
     failures = 0
@@ -337,6 +341,11 @@ def _stream(
         if now - started > _PROGRESS_AFTER_SECONDS and now - last_report > 2.0:
             last_report = now
             click.echo(f"… {summary.episodes} episodes checked", err=True)
+    if calendar.fallback_years:  # said once per run, in the report too (design: a field)
+        years = ", ".join(str(year) for year in sorted(calendar.fallback_years))
+        info.warnings.append(
+            f"no statutory working-day calendar for {years}; Monday-Friday was used"
+        )
     reporter.finish(out, summary)
     return summary, failures
 

@@ -216,3 +216,31 @@ def test_rates_xlsx_needs_a_file_and_then_writes_one(tmp_path: Path) -> None:
     assert out.read_bytes()[:2] == b"PK"  # a zip container, as xlsx is
     bad = run_cli("rates", "examples", "--by", "ward")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_calendar_fallback_is_a_warning_and_a_field_of_the_report(tmp_path: Path) -> None:
+    rules = tmp_path / "w.rules"
+    rules.write_text(
+        'rule X-1-w "工作日" / "workdays"\n  severity minor category timeliness '
+        'tags X-1 cites "c"\n  when is_discharged\n'
+        "  require discharge_note within 2 workdays after discharge\n",
+        encoding="utf-8",
+    )
+    data = _write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            json.dumps(
+                episode(
+                    id="e2031",
+                    admitted_at="2031-03-01T08:00+08:00",
+                    discharged_at="2031-03-05T08:00+08:00",
+                )
+            )
+        ],
+    )
+    result = run_cli(
+        "check", str(data), "--rulebooks", str(rules), "--as-of", "2031-06-01", "--format", "json"
+    )
+    warnings = json.loads(result.stdout)["run"]["warnings"]
+    assert any("2031" in warning and "Monday-Friday" in warning for warning in warnings)
+    assert "warning: no statutory working-day calendar for 2031" in result.stderr
