@@ -413,8 +413,8 @@ def _outcome(
     message_zh = message_en = ""
     renderable = ctx is not None and (bound or rule.subject.collection == "episode")
     if status not in (Status.PASS, Status.NA) and renderable:
-        message_zh = _render(rule.message_zh, ctx) if rule.message_zh else rule.title_zh
-        message_en = _render(rule.message_en, ctx) if rule.message_en else rule.title_en
+        message_zh = _render(rule.message_zh, ctx, "zh") if rule.message_zh else rule.title_zh
+        message_en = _render(rule.message_en, ctx, "en") if rule.message_en else rule.title_en
     elif status not in (Status.PASS, Status.NA):
         message_zh, message_en = rule.title_zh, rule.title_en
     moment = subject.time if isinstance(subject.time, dt.datetime) else None
@@ -437,22 +437,22 @@ def _outcome(
     )
 
 
-def _render(message: MessagePlan, ctx: p.EvalContext) -> str:
+def _render(message: MessagePlan, ctx: p.EvalContext, lang: str) -> str:
     values = dict(message.placeholders)
     parts = []
     for literal, field_text in split_template(message.template):
         parts.append(literal)
         if field_text:
             plan = values.get(field_text)
-            parts.append(_placeholder(plan, ctx))
+            parts.append(_placeholder(plan, ctx, lang))
     return "".join(parts)
 
 
-def _placeholder(plan: Any, ctx: p.EvalContext) -> str:
+def _placeholder(plan: Any, ctx: p.EvalContext, lang: str) -> str:
     if plan is None:
         return "?"
     try:
-        return format_value(plan.evaluate(ctx))
+        return format_value(plan.evaluate(ctx), lang)
     except Exception:  # a message must never fail an outcome: show the gap instead
         return "?"
 

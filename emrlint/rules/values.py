@@ -160,8 +160,9 @@ def format_duration(delta: dt.timedelta) -> str:
     return sign + ("".join(parts) or "0min")
 
 
-def format_value(value: Any) -> str:
-    """How a value appears in a message: times to the minute, durations as 6h30min."""
+def format_value(value: Any, lang: str = "en") -> str:
+    """How a value appears in a message: times to the minute, durations as 6h30min, working
+    days in the message's language."""
     if isinstance(value, Missing):
         return "?"
     if isinstance(value, Range):
@@ -177,7 +178,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, dt.timedelta):
         return format_duration(value)
     if isinstance(value, WorkdayCount):
-        return f"{value.days} workdays"
+        return f"{value.days}个工作日" if lang == "zh" else f"{value.days} workdays"
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, float) and value.is_integer():
