@@ -82,6 +82,7 @@ class RequirementPlan:
 class MessagePlan:
     template: str
     placeholders: tuple[tuple[str, Any], ...]  # (field text, plan)
+    parts: tuple[tuple[str, str | None], ...] = ()  # the template, split once when compiled
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,7 +426,7 @@ class _Compiler(ExpressionCompiler):
                 span,
                 help="write {{ and }} for literal braces",
             )
-            return MessagePlan(template, ())
+            return MessagePlan(template, (), ((template, None),))
         for _, field_text in parsed:
             if not field_text:
                 continue
@@ -442,7 +443,7 @@ class _Compiler(ExpressionCompiler):
                 self.in_message = False
             self.errors[before:] = [_at(error, span, self.lines) for error in self.errors[before:]]
             placeholders.append((field_text, plan))
-        return MessagePlan(template, tuple(placeholders))
+        return MessagePlan(template, tuple(placeholders), tuple(parsed))
 
     # -------------------------------------------------------------- expressions
 

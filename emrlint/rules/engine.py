@@ -21,7 +21,6 @@ from emrlint.rules import plans as p
 from emrlint.rules import queries as q
 from emrlint.rules.compiler import CompiledRule, MessagePlan, RequirementPlan
 from emrlint.rules.stay import stay_days, stay_weeks
-from emrlint.rules.template import split_template
 from emrlint.rules.values import Missing, Range, format_value
 from emrlint.rules.workdays import WorkdayCalendar
 
@@ -431,8 +430,8 @@ def _outcome(
         citation=rule.citation,
         category=rule.category,
         evidence=evidence,
-        department=department_at(episode, moment),
-        attending=attending_at(episode, moment),
+        department=department_at(episode, moment, ctx.cache if ctx is not None else None),
+        attending=attending_at(episode, moment, ctx.cache if ctx is not None else None),
         patient_id=episode.patient.id,
     )
 
@@ -440,7 +439,7 @@ def _outcome(
 def _render(message: MessagePlan, ctx: p.EvalContext, lang: str) -> str:
     values = dict(message.placeholders)
     parts = []
-    for literal, field_text in split_template(message.template):
+    for literal, field_text in message.parts:
         parts.append(literal)
         if field_text:
             plan = values.get(field_text)
@@ -457,27 +456,44 @@ def _placeholder(plan: Any, ctx: p.EvalContext, lang: str) -> str:
         return "?"
 
 
-def department_at(episode: Episode, moment: dt.datetime | None) -> str | None:
-    """The department responsible at `moment` (the last transfer before it), or at discharge."""
+def department_at(
+    episode: Episode, moment: dt.datetime | None, cache: dict[str, Any] | None = None
+) -> str | None:
+    """The department responsible at `moment` (the last transfer before it), or at discharge.
+    The sorted transfers are kept in the episode's evaluation `cache`: every outcome asks."""
+    timeline = cache.get("department-timeline") if cache is not None else None
+    if timeline is None:
+        timeline = [
+            (_sort_time(t.at), t.to_department)
+            for t in sorted(episode.transfers, key=lambda t: _sort_time(t.at))
+        ]
+        if cache is not None:
+            cache["department-timeline"] = timeline
     department = episode.department
-    for transfer in sorted(episode.transfers, key=lambda t: _sort_time(t.at)):
-        if moment is None or _sort_time(transfer.at) <= moment:
-            department = transfer.to_department
+    for at, to_department in timeline:
+        if moment is None or at <= moment:
+            department = to_department
     return department
 
 
-def attending_at(episode: Episode, moment: dt.datetime | None) -> str | None:
+def attending_at(
+    episode: Episode, moment: dt.datetime | None, cache: dict[str, Any] | None = None
+) -> str | None:
     """The attending physician's staff id (never a name) responsible at `moment`."""
-    attendings = [a for a in episode.care_team if a.role == CareRole.attending]
-    attendings.sort(
-        key=lambda a: (_sort_time(a.start) if a.start else _EARLIEST, a.clinician.id or "")
-    )
+    timeline = cache.get("attending-timeline") if cache is not None else None
+    if timeline is None:
+        attendings = [a for a in episode.care_team if a.role == CareRole.attending]
+        attendings.sort(
+            key=lambda a: (_sort_time(a.start) if a.start else _EARLIEST, a.clinician.id or "")
+        )
+        timeline = [(_sort_time(a.start) if a.start else None, a.clinician.id) for a in attendings]
+        if cache is not None:
+            cache["attending-timeline"] = timeline
     chosen = None
-    for assignment in attendings:
-        start = assignment.start
-        if start is None or moment is None or _sort_time(start) <= moment:
-            chosen = assignment.clinician
-    return chosen.id if chosen is not None else None
+    for start, clinician_id in timeline:
+        if start is None or moment is None or start <= moment:
+            chosen = clinician_id
+    return chosen
 
 
 _EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
