@@ -14,7 +14,6 @@ import argparse
 import datetime as dt
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,21 +21,24 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import synthetic_episodes
-
 from emrlint.api import check, evaluate, load_rules
 from emrlint.config import Config
 from emrlint.model import Episode
 from emrlint.parallel import check_parallel
 from emrlint.rules.engine import RuleStats
+from emrlint.synth import generate
 
 TZ = ZoneInfo("Asia/Shanghai")
 AS_OF = dt.datetime(2025, 12, 31, tzinfo=TZ)
 
 
+SIZES = {50: "small", 150: "typical", 450: "large"}
+
+
 def lines_of(count: int, items: int) -> list[bytes]:
-    return [orjson.dumps(data) for data in synthetic_episodes(count, items=items)]
+    """Realistic synthetic stays (emrlint.synth) of about `items` items, as JSONL lines."""
+    size = SIZES.get(items, "typical")
+    return [e.model_dump_json().encode() for e in generate(count, seed=7, size=size)]
 
 
 def floor_seconds(lines: list[bytes]) -> float:
