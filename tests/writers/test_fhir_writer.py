@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from emrlint.model import Episode, OrderCategory
+from emrlint.model.episode import ITEM_LISTS
 from emrlint.parsers.context import ParseContext
 from emrlint.parsers.fhir import read_fhir
 from emrlint.parsers.fhir.conventions import LINK_FIELDS
@@ -38,18 +39,6 @@ from tests.strategies import ZONES, episodes
 
 NATIVE = REPO / "examples" / "native"
 FHIR = REPO / "examples" / "fhir"
-ITEM_LISTS = (
-    "transfers",
-    "diagnoses",
-    "procedures",
-    "documents",
-    "orders",
-    "administrations",
-    "assessments",
-    "observations",
-    "consultations",
-    "events",
-)
 
 
 def read_back(bundle: dict[str, Any], strict: bool = False) -> list[Any]:

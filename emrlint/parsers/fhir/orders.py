@@ -169,12 +169,9 @@ def _consultation(scope: Scope, resource: Resource) -> dict[str, Any]:
     requester = clinician(scope, data.get("requester"), resource, "requester")
     if requester is not None:
         found["requested_by"] = requester
-    written = extension_value(data, EXT.order_id)
-    based_on = as_list(data.get("basedOn"))
-    if isinstance(written, str):
-        found["order_id"] = Link(written)
-    elif based_on:
-        found["order_id"] = scope.link(based_on[0], resource, "basedOn[0]")
+    order = order_link(scope, resource)
+    if order is not None:
+        found["order_id"] = order
     found.update(scope.fields(data, Consultation))
     return {key: value for key, value in found.items() if value is not None}
 
@@ -256,3 +253,16 @@ def _request_common(scope: Scope, resource: Resource, order: dict[str, Any]) -> 
     elif isinstance(about, dict):
         order["about"] = scope.link(about, resource, "extension(about)")
     order.update(scope.fields(data, Order))
+
+
+def order_link(scope: Scope, resource: Resource) -> Link | None:
+    """The order an item answers: emrlint's own order-id extension (exact, as the writer puts
+    it), else the first `basedOn` reference."""
+    data = resource.data
+    written = extension_value(data, EXT.order_id)
+    if isinstance(written, str):
+        return Link(written)
+    based_on = as_list(data.get("basedOn"))
+    if based_on:
+        return scope.link(based_on[0], resource, "basedOn[0]")
+    return None

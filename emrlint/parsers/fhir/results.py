@@ -13,19 +13,19 @@ from __future__ import annotations
 from typing import Any
 
 from emrlint.model import Assessment, Observation
-from emrlint.parsers.fhir.conventions import EXT, PROFILE
+from emrlint.parsers.fhir.conventions import PROFILE
 from emrlint.parsers.fhir.elements import (
     as_list,
     code_of,
     codings,
     concept_text,
-    extension_value,
     first_code,
     number,
     string,
 )
+from emrlint.parsers.fhir.orders import order_link
 from emrlint.parsers.fhir.people import clinician
-from emrlint.parsers.fhir.scope import Link, Scope
+from emrlint.parsers.fhir.scope import Scope
 from emrlint.parsers.fhir.source import Resource
 
 __all__ = ["map_observation", "map_risk_assessment"]
@@ -106,12 +106,9 @@ def _observation(scope: Scope, resource: Resource) -> dict[str, Any]:
         for coding in codings(concept)
     ):
         found["is_critical"] = True
-    written = extension_value(data, EXT.order_id)
-    based_on = as_list(data.get("basedOn"))
-    if isinstance(written, str):
-        found["order_id"] = Link(written)
-    elif based_on:
-        found["order_id"] = scope.link(based_on[0], resource, "basedOn[0]")
+    order = order_link(scope, resource)
+    if order is not None:
+        found["order_id"] = order
     found.update(scope.fields(data, Observation))
     return found
 
