@@ -34,7 +34,7 @@ from emrlint.config import Config, load_config
 from emrlint.errors import EmrlintError, UsageError
 from emrlint.model import Episode
 from emrlint.outcomes import Severity
-from emrlint.parallel import check_parallel
+from emrlint.parallel import BIG_INPUT_BYTES, check_parallel, default_jobs
 from emrlint.parsers import InputFormat, InputProblem, ParseContext, read_paths
 from emrlint.privacy import Pseudonymizer, deidentify_key
 from emrlint.reporters import (
@@ -138,7 +138,8 @@ def _evaluation_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--jobs",
             "-j",
             type=click.IntRange(min=1),
-            help="Worker processes (default 1; see docs/performance.md before raising it).",
+            help=f"Worker processes (default: all cores for inputs of {BIG_INPUT_BYTES // 2**20} "
+            "MiB or more whose output lists findings only, else 1; see docs/performance.md).",
         ),
         click.option(
             "--deidentify",
@@ -278,9 +279,14 @@ def _results(
     deidentify: bool,
     findings_only: bool = False,
 ) -> Iterable[Any]:
-    """The stream of results `check` and `rates` share: one process or several, and
-    pseudonymised on request."""
-    workers = jobs or 1
+    """The stream of results `check` and `rates` share: one process or several (`--jobs`, else
+    `default_jobs`), and pseudonymised on request."""
+    if jobs is not None:
+        workers = jobs
+    elif stats is not None:  # per-rule timings (--stats) are only taken on one process
+        workers = 1
+    else:
+        workers = default_jobs(paths, findings_only and not keep_episodes)
     results: Iterable[Any]
     if workers > 1 and "-" not in paths:
         results = check_parallel(

@@ -8,11 +8,15 @@ same for any N.
 
 Each worker process holds the compiled rules, settings and calendar it was started with (set
 once by the pool initializer: the usual way to give multiprocessing workers read-only state).
+
+`default_jobs` chooses N when the user did not: all usable cores for big inputs whose output
+lists findings only, one process otherwise.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,10 +40,15 @@ from emrlint.parsers.native import bounded_lines, read_jsonl
 from emrlint.rules.engine import RuleSet, RunSettings, evaluate_episode
 from emrlint.rules.workdays import WorkdayCalendar
 
-__all__ = ["check_parallel"]
+__all__ = ["BIG_INPUT_BYTES", "check_parallel", "default_jobs", "usable_cores"]
 
 CHUNK = 64  # episodes or lines per task: large enough to amortise pickling, small for latency
 IN_FLIGHT_PER_WORKER = 4
+
+# Inputs smaller than this run on one process when --jobs is not given: starting a worker and
+# compiling (unpickling) the rules in it costs about 0.3-0.5 s, which a few MiB of episodes do
+# not win back, so small inputs finish sooner on one process.
+BIG_INPUT_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -185,3 +194,53 @@ def _batched(items: Iterable[Any]) -> Iterator[list[Any]]:
             batch = []
     if batch:
         yield batch
+
+
+def default_jobs(
+    paths: Iterable[str],
+    findings_only: bool,
+    *,
+    big_input_bytes: int = BIG_INPUT_BYTES,
+    cores: int | None = None,
+) -> int:
+    """The number of worker processes when `--jobs` is not given: all usable cores (or
+    `cores`) when the input files total at least `big_input_bytes` and the output lists
+    findings only; otherwise 1.
+
+    `findings_only` must be false when the output needs every outcome or the episodes back
+    (html, xlsx, rates, `--show-pass`): sending those from the workers costs more than a second
+    core saves (docs/performance.md), so one process is faster for them at any size. Stdin is
+    always one process (`check_parallel` cannot read it). Small inputs do not pay for starting
+    the workers (see `BIG_INPUT_BYTES`)."""
+    if not findings_only:
+        return 1
+    size = 0
+    for file in iter_input_files(paths):
+        if file == "-":
+            return 1
+        size += _size_on_disk(Path(file))
+        if size >= big_input_bytes:
+            return cores if cores is not None else usable_cores()
+    return 1
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the platform reports it,
+    which `os.cpu_count` ignores)."""
+    process_cpu_count = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if process_cpu_count is not None:
+        return process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _size_on_disk(path: Path) -> int:
+    """Bytes of a file, or of every file under a folder read as one unit (a FHIR bulk export);
+    0 for what cannot be read now: the run itself reports it."""
+    try:
+        if path.is_dir():
+            return sum(child.stat().st_size for child in path.rglob("*") if child.is_file())
+        return path.stat().st_size
+    except OSError:
+        return 0
