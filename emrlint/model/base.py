@@ -17,7 +17,10 @@ __all__ = ["Extensions", "Identifier", "Record"]
 class Record(BaseModel):
     """Base for every model class: frozen, strict about unknown keys."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+    # NaN and infinity are not JSON (orjson refuses them), so no reader may let them in
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", use_enum_values=False, allow_inf_nan=False
+    )
 
 
 Identifier = Annotated[

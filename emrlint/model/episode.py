@@ -44,6 +44,9 @@ ITEM_LISTS = (
 )
 
 
+_REFERENCE_FIELDS = ("about", "order_id", "observation_id")
+
+
 class Episode(Record):
     """One inpatient stay (住院一次), from admission to discharge or death."""
 
@@ -102,9 +105,15 @@ class Episode(Record):
         duplicates = sorted(item_id for item_id, n in ids.items() if n > 1)
         if duplicates:
             raise ValueError(f"duplicate item ids in episode: {', '.join(duplicates)}")
+        # ask only classes that have the field: a missing attribute on a pydantic model is an
+        # exception inside, and this loop runs for every item of every episode
+        references: dict[type, tuple[str, ...]] = {}
         for list_name, item in self.iter_items():
-            for field in ("about", "order_id", "observation_id"):
-                target = getattr(item, field, None)
+            kind = type(item)
+            if kind not in references:
+                references[kind] = tuple(f for f in _REFERENCE_FIELDS if f in kind.model_fields)
+            for field in references[kind]:
+                target = getattr(item, field)
                 if target is not None and target not in ids:
                     raise ValueError(
                         f"{list_name} item {item.id!r}: {field} refers to {target!r},"  # type: ignore[attr-defined]

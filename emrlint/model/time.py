@@ -55,6 +55,13 @@ def as_time_point(value: Any, tz: dt.tzinfo | None) -> dt.datetime | dt.date:
 
 
 def _validate_time_point(value: Any, info: ValidationInfo) -> dt.datetime | dt.date:
+    # runs for every time of every item: an exact time or a day skips the context lookup
+    if isinstance(value, str):
+        value = _parse_iso(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value
+    if not isinstance(value, dt.datetime) and isinstance(value, dt.date):
+        return value
     return as_time_point(value, _site_tz(info))
 
 

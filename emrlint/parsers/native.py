@@ -87,6 +87,11 @@ def read_jsonl(
             continue
         if number == 1 and text.startswith(b"\xef\xbb\xbf"):
             text = text[3:]
+        try:  # the common case, in one pass of pydantic-core over the bytes
+            yield Episode.model_validate_json(text, context={"tz": tz})
+            continue
+        except ValidationError:
+            pass  # the path below parses first, to say precisely what is wrong
         try:
             data = orjson.loads(text)
         except orjson.JSONDecodeError as error:

@@ -101,7 +101,7 @@ def evaluate_episode(
     admitted_day = (
         admitted.astimezone(settings.tz).date() if isinstance(admitted, dt.datetime) else admitted
     )
-    cache: dict[str, Any] = {}
+    cache: dict[Any, Any] = {}
     outcomes: list[Outcome] = []
     for rule_id in sorted(rules.versions):
         rule = rules.in_force(rule_id, admitted_day)
@@ -116,6 +116,7 @@ def evaluate_episode(
                     _episode_subject(episode),
                     Evidence(reason="no version of this rule was in force at admission"),
                     None,
+                    cache=cache,
                 )
             )
             continue
@@ -131,7 +132,7 @@ def evaluate_rule(
     episode: Episode,
     settings: RunSettings,
     calendar: WorkdayCalendar,
-    cache: dict[str, Any] | None = None,
+    cache: dict[Any, Any] | None = None,
 ) -> list[Outcome]:
     ctx = p.EvalContext(
         episode=episode,
@@ -198,27 +199,26 @@ def _evaluate(rule: CompiledRule, ctx: p.EvalContext, settings: RunSettings) -> 
     outcomes = []
     for item in _subjects(subject_spec, ctx):
         ctx.check_budget()
-        subject = _subject_of(item, subject_spec, ctx)
         if subject_spec.slot is not None:
             ctx.slots[subject_spec.slot] = item
-        if subject_spec.where is not None:
-            selected = subject_spec.where.evaluate(ctx)
-            if selected is False:
-                continue
-            if isinstance(selected, Missing):
-                outcomes.append(
-                    _outcome(
-                        rule,
-                        episode,
-                        settings,
-                        Status.INDETERMINATE,
-                        subject,
-                        Evidence(reason=selected.reason),
-                        ctx,
-                        bound=True,
-                    )
+        selected = subject_spec.where.evaluate(ctx) if subject_spec.where is not None else True
+        if selected is False:
+            continue
+        subject = _subject_of(item, subject_spec, ctx)
+        if isinstance(selected, Missing):
+            outcomes.append(
+                _outcome(
+                    rule,
+                    episode,
+                    settings,
+                    Status.INDETERMINATE,
+                    subject,
+                    Evidence(reason=selected.reason),
+                    ctx,
+                    bound=True,
                 )
-                continue
+            )
+            continue
         status, evidence = _judge(rule.requirement, ctx)
         outcomes.append(
             _outcome(rule, episode, settings, status, subject, evidence, ctx, bound=True)
@@ -406,9 +406,11 @@ def _outcome(
     evidence: Evidence,
     ctx: p.EvalContext | None,
     bound: bool = False,
+    cache: dict[Any, Any] | None = None,
 ) -> Outcome:
     """`bound`: the rule's subject is in its slot, so the message may name it; otherwise only
-    a rule without `for each` renders its message (its placeholders name the episode only)."""
+    a rule without `for each` renders its message (its placeholders name the episode only).
+    `cache` is the episode's evaluation cache, for an outcome given without a context."""
     message_zh = message_en = ""
     renderable = ctx is not None and (bound or rule.subject.collection == "episode")
     if status not in (Status.PASS, Status.NA) and renderable:
@@ -417,6 +419,7 @@ def _outcome(
     elif status not in (Status.PASS, Status.NA):
         message_zh, message_en = rule.title_zh, rule.title_en
     moment = subject.time if isinstance(subject.time, dt.datetime) else None
+    department, attending = _responsible(episode, moment, ctx.cache if ctx is not None else cache)
     return Outcome(
         rule_id=rule.id,
         rule_version=rule.version,
@@ -430,8 +433,8 @@ def _outcome(
         citation=rule.citation,
         category=rule.category,
         evidence=evidence,
-        department=department_at(episode, moment, ctx.cache if ctx is not None else None),
-        attending=attending_at(episode, moment, ctx.cache if ctx is not None else None),
+        department=department,
+        attending=attending,
         patient_id=episode.patient.id,
     )
 
@@ -456,8 +459,23 @@ def _placeholder(plan: Any, ctx: p.EvalContext, lang: str) -> str:
         return "?"
 
 
+def _responsible(
+    episode: Episode, moment: dt.datetime | None, cache: dict[Any, Any] | None
+) -> tuple[str | None, str | None]:
+    """(department, attending) at `moment`; kept per moment in the episode's evaluation cache,
+    since most of an episode's outcomes ask about the same few moments."""
+    if cache is None:
+        return department_at(episode, moment), attending_at(episode, moment)
+    key = ("responsible", moment)
+    answer = cache.get(key)
+    if answer is None:
+        answer = (department_at(episode, moment, cache), attending_at(episode, moment, cache))
+        cache[key] = answer
+    return answer  # type: ignore[no-any-return]
+
+
 def department_at(
-    episode: Episode, moment: dt.datetime | None, cache: dict[str, Any] | None = None
+    episode: Episode, moment: dt.datetime | None, cache: dict[Any, Any] | None = None
 ) -> str | None:
     """The department responsible at `moment` (the last transfer before it), or at discharge.
     The sorted transfers are kept in the episode's evaluation `cache`: every outcome asks."""
@@ -477,7 +495,7 @@ def department_at(
 
 
 def attending_at(
-    episode: Episode, moment: dt.datetime | None, cache: dict[str, Any] | None = None
+    episode: Episode, moment: dt.datetime | None, cache: dict[Any, Any] | None = None
 ) -> str | None:
     """The attending physician's staff id (never a name) responsible at `moment`."""
     timeline = cache.get("attending-timeline") if cache is not None else None

@@ -36,6 +36,7 @@ from emrlint.rules.catalogue import (
     episode_time_fields,
     fields_of,
 )
+from emrlint.rules.invariant import per_episode
 from emrlint.rules.stay import EPISODE_FIELDS
 
 __all__ = [
@@ -522,9 +523,9 @@ class ExpressionCompiler:
         if query is None:
             return p.Const(None), ANY
         if node.function == "count":
-            return q.Count(query), NUMBER
+            return per_episode(q.Count(query)), NUMBER
         if node.function == "any":
-            return q.AnyOf(query), BOOL
+            return per_episode(q.AnyOf(query)), BOOL
         if node.function == "all":
             if not isinstance(query, q.ListQuery):
                 self.error(
@@ -533,8 +534,9 @@ class ExpressionCompiler:
                     "`all` ranges over a list: all(x in ... where ...)",
                     node.span,
                 )
-            return q.AllOf(query), BOOL
-        return q.FirstOrLast(query, node.function == "last", str(item_type)), item_type
+            return per_episode(q.AllOf(query)), BOOL
+        first_or_last = q.FirstOrLast(query, node.function == "last", str(item_type))
+        return per_episode(first_or_last), item_type
 
     def query(self, node: Any, scope: Scope) -> tuple[Any, Any]:
         if isinstance(node, n.ListQuery):

@@ -128,42 +128,50 @@ class EpisodeRef:
         return ctx.episode
 
 
-def _convert(value: Any, is_time: bool, label: str, ctx: EvalContext) -> Any:
-    if value is None:
-        return Missing(f"{label} is missing")
-    if is_time:
-        return ctx.to_range(value)
-    if isinstance(value, list):
-        return tuple(value)
-    return value
-
-
 @dataclass(frozen=True, slots=True)
 class FieldGet:
     """Read one model attribute; over a list, read it from every element. A blank element
-    value stays in the result as Missing, so `count(distinct …)` can say it is unsure."""
+    value stays in the result as Missing, so `count(distinct …)` can say it is unsure.
+
+    The most frequent plan of all (every `x.field`), so its common path is written out."""
 
     target: Any
     attr: str
     is_time: bool
     label: str
+    missing: Missing = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:  # one shared Missing: its reason never varies
+        object.__setattr__(self, "missing", Missing(f"{self.label} is missing"))
 
     def evaluate(self, ctx: EvalContext) -> Any:
         obj = self.target.evaluate(ctx)
-        if isinstance(obj, Missing):
+        if type(obj) is tuple:
+            return self._each(obj, ctx)
+        if type(obj) is Missing:
             return obj
-        if isinstance(obj, tuple):
-            values: list[Any] = []
-            for element in obj:
-                value = getattr(element, self.attr)
-                if isinstance(value, list):
-                    values.extend(value)
-                elif value is None:
-                    values.append(Missing(f"{self.label} is missing"))
-                else:
-                    values.append(ctx.to_range(value) if self.is_time else value)
-            return tuple(values)
-        return _convert(getattr(obj, self.attr), self.is_time, self.label, ctx)
+        value = getattr(obj, self.attr)
+        if value is None:
+            return self.missing
+        if self.is_time:
+            if type(value) is dt.datetime:
+                return Range(value, value)
+            return ctx.to_range(value)
+        if type(value) is list:
+            return tuple(value)
+        return value
+
+    def _each(self, elements: tuple[Any, ...], ctx: EvalContext) -> tuple[Any, ...]:
+        values: list[Any] = []
+        for element in elements:
+            value = getattr(element, self.attr)
+            if isinstance(value, list):
+                values.extend(value)
+            elif value is None:
+                values.append(self.missing)
+            else:
+                values.append(ctx.to_range(value) if self.is_time else value)
+        return tuple(values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 _ONE_DAY = dt.timedelta(days=1)
+_UNSURE = Missing("a time known only to the day cannot decide this")
 
 
 # ---------------------------------------------------------------- windows
@@ -47,14 +48,31 @@ class Window:
     def contains(self, moment: Any) -> bool | Missing:
         if self.start is None and self.end is None:
             return True
-        if isinstance(moment, Missing):
+        if type(moment) is Missing:
             return moment
+        if type(moment) is Range:  # the common case, written out: no lists, no calls
+            return self._contains_range(moment)
         checks: list[bool | Missing] = []
         if self.start is not None:
             checks.append(compare("<=", self.start, moment))
         if self.end is not None:
             checks.append(compare("<=", moment, self.end))
         return logical_and(checks)
+
+    def _contains_range(self, moment: Range) -> bool | Missing:
+        """As `contains`, for a time: False if certainly outside, Missing if a day-only time
+        straddles an edge, True if certainly inside."""
+        unsure = False
+        start, end = self.start, self.end
+        if start is not None:
+            if start.lo > moment.hi:
+                return False
+            unsure = not start.hi <= moment.lo
+        if end is not None:
+            if moment.lo > end.hi:
+                return False
+            unsure = unsure or not moment.hi <= end.lo
+        return _UNSURE if unsure else True
 
     def is_after_end(self, moment: Range) -> bool:
         return self.end is not None and moment.lo > self.end.hi
@@ -184,6 +202,9 @@ class EpisodeQuery:
         return items
 
     def run(self, ctx: EvalContext) -> Matches | Missing:
+        # the budget is checked once per search: one pass over a list is linear, and a search
+        # nested in another's filter checks again for every outer item
+        ctx.check_budget()
         window = self.window.evaluate(ctx) if self.window is not None else None
         if isinstance(window, Missing):
             return window
@@ -202,7 +223,6 @@ class EpisodeQuery:
         maybe: list[tuple[Any, str]] = []
         late: list[tuple[Any, Range]] = []
         for item in candidates:
-            ctx.check_budget()
             accepted = self._accepts(item, ctx)
             if accepted is False:
                 continue
@@ -228,13 +248,14 @@ class EpisodeQuery:
                 )
                 maybe.append((item, reason))
         for moment, item in after:  # the first matching item after the window, for "late by"
-            ctx.check_budget()
             if self._accepts(item, ctx) is True:
                 late.append((item, moment))
                 break
-        yes.sort(key=lambda pair: (_sort_key(pair[1]), item_key(pair[0])))
-        late.sort(key=lambda pair: (_sort_key(pair[1]), item_key(pair[0])))
-        maybe.sort(key=lambda pair: item_key(pair[0]))
+        if not bounded:  # a bounded search took its items from the time index, in order
+            yes.sort(key=lambda pair: (_sort_key(pair[1]), item_key(pair[0])))
+            late.sort(key=lambda pair: (_sort_key(pair[1]), item_key(pair[0])))
+        if len(maybe) > 1:
+            maybe.sort(key=lambda pair: item_key(pair[0]))
         return Matches(tuple(yes), tuple(maybe), tuple(late[:1]), window)
 
     def _accepts(self, item: Any, ctx: EvalContext) -> Any:
@@ -308,13 +329,13 @@ class ListQuery:
     where: Any | None
 
     def run(self, ctx: EvalContext) -> Matches | Missing:
+        ctx.check_budget()
         items = self.source.evaluate(ctx)
         if isinstance(items, Missing):
             return items
         yes: list[tuple[Any, Range | None]] = []
         maybe: list[tuple[Any, str]] = []
         for item in items:
-            ctx.check_budget()
             ctx.slots[self.slot] = item
             accepted = self.where.evaluate(ctx) if self.where is not None else True
             if accepted is True:

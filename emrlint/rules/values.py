@@ -75,11 +75,14 @@ def _as_range(value: Any) -> Range:
 
 
 def compare(op: str, left: Any, right: Any) -> bool | Missing:
-    if isinstance(left, Missing):
+    left_type, right_type = type(left), type(right)
+    if left_type is Missing:
         return left
-    if isinstance(right, Missing):
+    if right_type is Missing:
         return right
-    if op in ("=", "!="):
+    if op == "=" or op == "!=":
+        if left_type is not Range and right_type is not Range:  # the common case: exact values
+            return bool(left == right) if op == "=" else bool(left != right)
         equal = _equal(left, right)
         if isinstance(equal, Missing) or op == "=":
             return equal
