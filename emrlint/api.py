@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "LoadedRules",
     "check",
     "code_matches_selector",
+    "episode_result",
     "evaluate",
     "load_rules",
     "parse_as_of",
@@ -226,11 +228,13 @@ def check(
     calendar: WorkdayCalendar | None = None,
     stats: RuleStats | None = None,
     context: ParseContext | None = None,
+    findings_only: bool = False,
 ) -> Iterator[EpisodeResult | InputProblem]:
     """Read every input and evaluate each episode as it is read (streamed, in input order).
 
     `context` (default: from `config`) carries the readers' options and collects what they
-    skipped."""
+    skipped. `findings_only` counts PASS and NA outcomes in `EpisodeResult.omitted` instead
+    of returning them, for outputs that list findings only."""
     settings = run_settings(rules, config, as_of)
     calendar = calendar or _calendar(config)
     context = context or parse_context(config)
@@ -239,8 +243,25 @@ def check(
             log.info("unreadable record at %s: %s", item.location, item.reason)
             yield item
             continue
-        outcomes = evaluate_episode(rules.rules, item, settings, calendar, stats)
-        yield EpisodeResult(item.id, outcomes, item)
+        yield episode_result(item, rules.rules, settings, calendar, findings_only, stats=stats)
+
+
+def episode_result(
+    episode: Episode,
+    rules: RuleSet,
+    settings: RunSettings,
+    calendar: WorkdayCalendar,
+    findings_only: bool,
+    keep_episode: bool = True,
+    stats: RuleStats | None = None,
+) -> EpisodeResult:
+    """One episode evaluated, as the stream of results carries it (one process or several)."""
+    passing: Counter[tuple[str, str]] | None = Counter() if findings_only else None
+    outcomes = evaluate_episode(rules, episode, settings, calendar, stats, passing)
+    omitted = tuple(
+        (rule_id, status, count) for (rule_id, status), count in sorted((passing or {}).items())
+    )
+    return EpisodeResult(episode.id, outcomes, episode if keep_episode else None, omitted)
 
 
 def parse_context(

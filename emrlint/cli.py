@@ -310,6 +310,7 @@ def _results(
             calendar=calendar,
             stats=stats,
             context=context,
+            findings_only=findings_only,
         )
     if deidentify:
         results = map(Pseudonymizer(deidentify_key(config)).result, results)

@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emrlint.api import EpisodeResult, LoadedRules, parse_context, run_settings
+from emrlint.api import EpisodeResult, LoadedRules, episode_result, parse_context, run_settings
 from emrlint.config import Config
 from emrlint.model import Episode
-from emrlint.outcomes import Outcome, Status
 from emrlint.parsers import (
     InputFormat,
     InputProblem,
@@ -37,7 +36,7 @@ from emrlint.parsers import (
     read_paths,
 )
 from emrlint.parsers.native import bounded_lines, read_jsonl
-from emrlint.rules.engine import RuleSet, RunSettings, evaluate_episode
+from emrlint.rules.engine import RuleSet, RunSettings
 from emrlint.rules.workdays import WorkdayCalendar
 
 __all__ = ["BIG_INPUT_BYTES", "check_parallel", "default_jobs", "usable_cores"]
@@ -89,25 +88,11 @@ def _work(chunk: list[Any]) -> list[EpisodeResult | InputProblem]:
         for parsed in items:
             if isinstance(parsed, InputProblem):
                 results.append(parsed)
-            else:
-                outcomes = evaluate_episode(rules, parsed, settings, calendar)
-                kept = parsed if keep_episodes else None  # episodes are costly to send back
-                omitted: tuple[tuple[str, str, int], ...] = ()
-                if findings_only:  # most outcomes are PASS or NA: send their counts only
-                    outcomes, omitted = _findings(outcomes)
-                results.append(EpisodeResult(parsed.id, outcomes, kept, omitted))
+            else:  # episodes are costly to send back: only reporters that draw them get them
+                results.append(
+                    episode_result(parsed, rules, settings, calendar, findings_only, keep_episodes)
+                )
     return results
-
-
-def _findings(outcomes: list[Outcome]) -> tuple[list[Outcome], tuple[tuple[str, str, int], ...]]:
-    counts: Counter[tuple[str, str]] = Counter()
-    findings = []
-    for outcome in outcomes:
-        if outcome.status in (Status.PASS, Status.NA):
-            counts[(outcome.rule_id, outcome.status.value)] += 1
-        else:
-            findings.append(outcome)
-    return findings, tuple((rule, status, n) for (rule, status), n in sorted(counts.items()))
 
 
 def check_parallel(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -95,8 +96,13 @@ def evaluate_episode(
     settings: RunSettings,
     calendar: WorkdayCalendar,
     stats: RuleStats | None = None,
+    passing: Counter[tuple[str, str]] | None = None,
 ) -> list[Outcome]:
-    """Every applicable rule on one episode, in rule-id order."""
+    """Every applicable rule on one episode, in rule-id order.
+
+    With `passing` given, PASS and NA outcomes are only counted there, by (rule id, status),
+    and not returned: outputs that list findings need no more, and building several hundred
+    outcomes per episode is a good part of the engine's work."""
     admitted = episode.admitted_at
     admitted_day = (
         admitted.astimezone(settings.tz).date() if isinstance(admitted, dt.datetime) else admitted
@@ -106,6 +112,9 @@ def evaluate_episode(
     for rule_id in sorted(rules.versions):
         rule = rules.in_force(rule_id, admitted_day)
         if rule is None:
+            if passing is not None:
+                passing[(rule_id, Status.NA.value)] += 1
+                continue
             latest = rules.versions[rule_id][-1]
             outcomes.append(
                 _outcome(
@@ -121,7 +130,7 @@ def evaluate_episode(
             )
             continue
         started = time.perf_counter()
-        outcomes.extend(evaluate_rule(rule, episode, settings, calendar, cache))
+        outcomes.extend(evaluate_rule(rule, episode, settings, calendar, cache, passing))
         if stats is not None:
             stats.add(rule_id, time.perf_counter() - started)
     return outcomes
@@ -133,7 +142,9 @@ def evaluate_rule(
     settings: RunSettings,
     calendar: WorkdayCalendar,
     cache: dict[Any, Any] | None = None,
+    passing: Counter[tuple[str, str]] | None = None,
 ) -> list[Outcome]:
+    """One rule's outcomes on one episode; with `passing`, as in `evaluate_episode`."""
     ctx = p.EvalContext(
         episode=episode,
         as_of=settings.as_of,
@@ -147,7 +158,7 @@ def evaluate_rule(
         ctx.clock = time.perf_counter
         ctx.budget_until = time.perf_counter() + settings.budget_seconds
     try:
-        return _evaluate(rule, ctx, settings)
+        return _evaluate(rule, ctx, settings, passing)
     except p.RuleBudgetExceeded:
         reason = f"the rule exceeded its time budget of {settings.budget_seconds}s"
         log.warning("rule %s exceeded its time budget on one episode", rule.id)
@@ -167,7 +178,12 @@ def evaluate_rule(
     ]
 
 
-def _evaluate(rule: CompiledRule, ctx: p.EvalContext, settings: RunSettings) -> list[Outcome]:
+def _evaluate(
+    rule: CompiledRule,
+    ctx: p.EvalContext,
+    settings: RunSettings,
+    passing: Counter[tuple[str, str]] | None,
+) -> list[Outcome]:
     episode = ctx.episode
     for when in rule.whens:
         in_scope = when.evaluate(ctx)
@@ -184,6 +200,9 @@ def _evaluate(rule: CompiledRule, ctx: p.EvalContext, settings: RunSettings) -> 
                 )
             ]
         if in_scope is False:
+            if passing is not None:
+                passing[(rule.id, Status.NA.value)] += 1
+                return []
             return [
                 _outcome(
                     rule,
@@ -197,6 +216,7 @@ def _evaluate(rule: CompiledRule, ctx: p.EvalContext, settings: RunSettings) -> 
             ]
     subject_spec = rule.subject
     outcomes = []
+    judged = False  # a subject was judged, so the rule has an outcome even if only counted
     for item in _subjects(subject_spec, ctx):
         ctx.check_budget()
         if subject_spec.slot is not None:
@@ -204,8 +224,8 @@ def _evaluate(rule: CompiledRule, ctx: p.EvalContext, settings: RunSettings) -> 
         selected = subject_spec.where.evaluate(ctx) if subject_spec.where is not None else True
         if selected is False:
             continue
-        subject = _subject_of(item, subject_spec, ctx)
         if isinstance(selected, Missing):
+            subject = _subject_of(item, subject_spec, ctx)
             outcomes.append(
                 _outcome(
                     rule,
@@ -220,10 +240,18 @@ def _evaluate(rule: CompiledRule, ctx: p.EvalContext, settings: RunSettings) -> 
             )
             continue
         status, evidence = _judge(rule.requirement, ctx)
+        judged = True
+        if passing is not None and status in _COUNTED:
+            passing[(rule.id, status.value)] += 1
+            continue
+        subject = _subject_of(item, subject_spec, ctx)
         outcomes.append(
             _outcome(rule, episode, settings, status, subject, evidence, ctx, bound=True)
         )
-    if not outcomes:
+    if not outcomes and not judged:
+        if passing is not None:
+            passing[(rule.id, Status.NA.value)] += 1
+            return []
         reason = f"no {subject_spec.collection} in the rule's scope"
         outcomes.append(
             _outcome(
@@ -255,6 +283,8 @@ def _subjects(spec: Any, ctx: p.EvalContext) -> Sequence[Any]:
 
 
 # ---------------------------------------------------------------- judging
+
+_COUNTED = (Status.PASS, Status.NA)  # what `passing` counts instead of building
 
 
 def _judge(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[Status, Evidence]:
