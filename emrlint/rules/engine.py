@@ -239,7 +239,7 @@ def _evaluate(
                 )
             )
             continue
-        status, evidence = _judge(rule.requirement, ctx)
+        status, evidence = _judge(rule.requirement, ctx, evidence_of_pass=passing is None)
         judged = True
         if passing is not None and status in _COUNTED:
             passing[(rule.id, status.value)] += 1
@@ -285,12 +285,16 @@ def _subjects(spec: Any, ctx: p.EvalContext) -> Sequence[Any]:
 # ---------------------------------------------------------------- judging
 
 _COUNTED = (Status.PASS, Status.NA)  # what `passing` counts instead of building
+_NO_EVIDENCE = Evidence()
 
 
-def _judge(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[Status, Evidence]:
+def _judge(
+    requirement: RequirementPlan, ctx: p.EvalContext, evidence_of_pass: bool = True
+) -> tuple[Status, Evidence]:
+    """`evidence_of_pass` False: a PASS (only counted) comes with empty evidence."""
     if requirement.mode == "that":
         return _judge_condition(requirement, ctx)
-    return _judge_items(requirement, ctx)
+    return _judge_items(requirement, ctx, evidence_of_pass)
 
 
 def _judge_condition(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[Status, Evidence]:
@@ -322,7 +326,9 @@ def _judge_condition(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[
     return (good if done else bad), Evidence(deadline=deadline)
 
 
-def _judge_items(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[Status, Evidence]:
+def _judge_items(
+    requirement: RequirementPlan, ctx: p.EvalContext, evidence_of_pass: bool
+) -> tuple[Status, Evidence]:
     query = requirement.query
     amount = requirement.amount.evaluate(ctx)
     if isinstance(amount, Missing):
@@ -337,6 +343,8 @@ def _judge_items(requirement: RequirementPlan, ctx: p.EvalContext) -> tuple[Stat
     mode = requirement.quantity_mode
     need = int(amount)
     status = _status(mode, need, low, high, closed)
+    if status == Status.PASS and not evidence_of_pass:
+        return status, _NO_EVIDENCE
     # a PASS shows the items that satisfied it; anything else shows all certain matches
     # (for `at most`, the offending ones)
     satisfied = mode == "at_least" and status == Status.PASS
