@@ -19,9 +19,7 @@ from emrlint.rules.values import (
     Missing,
     Range,
     compare,
-    logical_and,
     logical_not,
-    logical_or,
     time_range,
 )
 from emrlint.rules.workdays import WorkdayCalendar
@@ -140,12 +138,14 @@ class FieldGet:
     is_time: bool
     label: str
     missing: Missing = field(init=False, compare=False, repr=False)
+    slot: int | None = field(init=False, compare=False, repr=False)
 
-    def __post_init__(self) -> None:  # one shared Missing: its reason never varies
-        object.__setattr__(self, "missing", Missing(f"{self.label} is missing"))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "missing", Missing(f"{self.label} is missing"))  # one, shared
+        object.__setattr__(self, "slot", self.target.index if type(self.target) is Slot else None)
 
     def evaluate(self, ctx: EvalContext) -> Any:
-        obj = self.target.evaluate(ctx)
+        obj = ctx.slots[self.slot] if self.slot is not None else self.target.evaluate(ctx)
         if type(obj) is tuple:
             return self._each(obj, ctx)
         if type(obj) is Missing:
@@ -209,28 +209,30 @@ class CompareOp:
 class AndOp:
     operands: tuple[Any, ...]
 
-    def evaluate(self, ctx: EvalContext) -> Any:
-        values = []
+    def evaluate(self, ctx: EvalContext) -> Any:  # logical_and, stopping at the first False
+        missing = None
         for operand in self.operands:
             value = operand.evaluate(ctx)
             if value is False:
                 return False
-            values.append(value)
-        return logical_and(values)
+            if missing is None and type(value) is Missing:
+                missing = value
+        return True if missing is None else missing
 
 
 @dataclass(frozen=True, slots=True)
 class OrOp:
     operands: tuple[Any, ...]
 
-    def evaluate(self, ctx: EvalContext) -> Any:
-        values = []
+    def evaluate(self, ctx: EvalContext) -> Any:  # logical_or, stopping at the first True
+        missing = None
         for operand in self.operands:
             value = operand.evaluate(ctx)
             if value is True:
                 return True
-            values.append(value)
-        return logical_or(values)
+            if missing is None and type(value) is Missing:
+                missing = value
+        return False if missing is None else missing
 
 
 @dataclass(frozen=True, slots=True)

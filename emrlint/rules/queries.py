@@ -32,6 +32,7 @@ __all__ = [
 
 _ONE_DAY = dt.timedelta(days=1)
 _UNSURE = Missing("a time known only to the day cannot decide this")
+_NOT_YET = object()  # an item's time, not yet looked up
 
 
 # ---------------------------------------------------------------- windows
@@ -214,7 +215,7 @@ class EpisodeQuery:
             and (window.start is not None or window.end is not None)
         )
         if not bounded:
-            candidates: list[Any] = list(self.items(ctx))
+            candidates: list[tuple[Any, Any]] = [(item, _NOT_YET) for item in self.items(ctx)]
             after: list[tuple[Range, Any]] = []
         else:
             assert window is not None
@@ -222,11 +223,12 @@ class EpisodeQuery:
         yes: list[tuple[Any, Range | None]] = []
         maybe: list[tuple[Any, str]] = []
         late: list[tuple[Any, Range]] = []
-        for item in candidates:
+        for item, moment in candidates:
             accepted = self._accepts(item, ctx)
             if accepted is False:
                 continue
-            moment = self._moment(item, ctx)
+            if moment is _NOT_YET:
+                moment = self._moment(item, ctx)
             inside = window.contains(moment) if window is not None else True
             if accepted is True and inside is True:
                 yes.append((item, moment if isinstance(moment, Range) else None))
@@ -271,9 +273,12 @@ class EpisodeQuery:
             return Missing(f"{self.label} {item_key(item)} has no {self.time_attr}")
         return ctx.to_range(raw_time)
 
-    def _near(self, window: Window, ctx: EvalContext) -> tuple[list[Any], list[tuple[Range, Any]]]:
-        """Items that may fall in the window (by a binary search over their times, so that a
-        per-day rule costs O(log n) per day, not O(n)), plus those after it, in time order."""
+    def _near(
+        self, window: Window, ctx: EvalContext
+    ) -> tuple[list[tuple[Any, Any]], list[tuple[Range, Any]]]:
+        """Items that may fall in the window, with their times (by a binary search over the
+        times, so that a per-day rule costs O(log n) per day, not O(n)), plus those after it, in
+        time order. Items without a time come last, their time `_NOT_YET` looked at."""
         index = self._index(ctx)
         start = 0
         if window.start is not None:  # a time spans at most one day (a day-only time)
@@ -281,8 +286,8 @@ class EpisodeQuery:
         stop = len(index.timed)
         if window.end is not None:
             stop = bisect.bisect_right(index.starts, window.end.hi)
-        near = [item for _, item in index.timed[start:stop]]
-        return near + index.untimed, index.timed[stop:]
+        near = [(item, moment) for moment, item in index.timed[start:stop]]
+        return near + [(item, _NOT_YET) for item in index.untimed], index.timed[stop:]
 
     def _index(self, ctx: EvalContext) -> _TimeIndex:
         key = ("time-index", self.list_attr, self.event_type, self.kinds, self.time_attr)
