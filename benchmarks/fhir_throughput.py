@@ -7,6 +7,8 @@ Two inputs:
 * typical single-episode bundles of about 150 resources, written by emrlint's FHIR writer
   from seeded synthetic episodes (benchmarks/synthetic.py, enriched here with orders,
   administrations, results, assessments, diagnoses and procedures);
+* the seeded synthetic hospital's typical stays (`emrlint.synth`, ~150 items with full
+  document texts), written by the same writer;
 * the Synthea corpus (../shared/corpus/fhir/synthea-smart: 28 life-long patient histories,
   201 inpatient stays among ~12,000 resources), when it is present.
 
@@ -38,6 +40,7 @@ from emrlint.model import Episode
 from emrlint.parsers.context import ParseContext
 from emrlint.parsers.fhir import read_fhir
 from emrlint.parsers.native import episode_from_mapping
+from emrlint.synth import generate
 from emrlint.writers.fhir import episode_to_fhir
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -173,6 +176,13 @@ def main() -> None:
     report = [
         measure(f"typical bundles ({min(sizes)}-{max(sizes)} resources)", documents, args.repeat)
     ]
+    stays = [episode_to_fhir(e) for e in generate(args.episodes, seed=7, size="typical")]
+    resources = [len(bundle["entry"]) for bundle in stays]
+    synth = [json.dumps(bundle, ensure_ascii=False).encode() for bundle in stays]
+    del stays
+    gc.collect()
+    name = f"emrlint.synth typical stays ({min(resources)}-{max(resources)} resources)"
+    report.append(measure(name, synth, args.repeat))
     if CORPUS.is_dir():
         corpus = [path.read_bytes() for path in sorted(CORPUS.glob("*.json"))]
         report.append(measure("Synthea corpus (28 bundles)", corpus, args.repeat))

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 from emrlint.model import CareRole, Episode
@@ -77,6 +78,16 @@ class RuleSet:
     def __len__(self) -> int:
         return len(self.versions)
 
+    @cached_property
+    def ids(self) -> tuple[str, ...]:
+        """Rule ids in the order outcomes are reported."""
+        return tuple(sorted(self.versions))
+
+    @cached_property
+    def slot_count(self) -> int:
+        """Slots enough for any rule: one evaluation context then serves every rule."""
+        return max((r.slot_count for group in self.versions.values() for r in group), default=1)
+
     def in_force(self, rule_id: str, day: dt.date) -> CompiledRule | None:
         for rule in reversed(self.versions[rule_id]):
             if rule.valid_from is not None and day < rule.valid_from:
@@ -108,8 +119,9 @@ def evaluate_episode(
         admitted.astimezone(settings.tz).date() if isinstance(admitted, dt.datetime) else admitted
     )
     cache: dict[Any, Any] = {}
+    ctx = _context(episode, settings, calendar, rules.slot_count, cache)
     outcomes: list[Outcome] = []
-    for rule_id in sorted(rules.versions):
+    for rule_id in rules.ids:
         rule = rules.in_force(rule_id, admitted_day)
         if rule is None:
             if passing is not None:
@@ -130,7 +142,7 @@ def evaluate_episode(
             )
             continue
         started = time.perf_counter()
-        outcomes.extend(evaluate_rule(rule, episode, settings, calendar, cache, passing))
+        outcomes.extend(_run(rule, ctx, settings, passing))
         if stats is not None:
             stats.add(rule_id, time.perf_counter() - started)
     return outcomes
@@ -145,18 +157,42 @@ def evaluate_rule(
     passing: Counter[tuple[str, str]] | None = None,
 ) -> list[Outcome]:
     """One rule's outcomes on one episode; with `passing`, as in `evaluate_episode`."""
+    ctx = _context(episode, settings, calendar, rule.slot_count, cache if cache is not None else {})
+    return _run(rule, ctx, settings, passing)
+
+
+def _context(
+    episode: Episode,
+    settings: RunSettings,
+    calendar: WorkdayCalendar,
+    slot_count: int,
+    cache: dict[Any, Any],
+) -> p.EvalContext:
+    """One episode's evaluation context. Rules share it: a rule reads a slot only after binding
+    it, and its time budget is reset when it starts (`_run`)."""
     ctx = p.EvalContext(
         episode=episode,
         as_of=settings.as_of,
         tz=settings.tz,
         calendar=calendar,
         params=settings.params,
-        slots=[None] * rule.slot_count,
-        cache=cache if cache is not None else {},
+        slots=[None] * slot_count,
+        cache=cache,
     )
     if settings.budget_seconds is not None:
         ctx.clock = time.perf_counter
+    return ctx
+
+
+def _run(
+    rule: CompiledRule,
+    ctx: p.EvalContext,
+    settings: RunSettings,
+    passing: Counter[tuple[str, str]] | None,
+) -> list[Outcome]:
+    if settings.budget_seconds is not None:
         ctx.budget_until = time.perf_counter() + settings.budget_seconds
+    episode = ctx.episode
     try:
         return _evaluate(rule, ctx, settings, passing)
     except p.RuleBudgetExceeded:
