@@ -281,12 +281,7 @@ def _results(
 ) -> Iterable[Any]:
     """The stream of results `check` and `rates` share: one process or several (`--jobs`, else
     `default_jobs`), and pseudonymised on request."""
-    if jobs is not None:
-        workers = jobs
-    elif stats is not None:  # per-rule timings (--stats) are only taken on one process
-        workers = 1
-    else:
-        workers = default_jobs(paths, findings_only and not keep_episodes)
+    workers = jobs if jobs is not None else default_jobs(paths, findings_only and not keep_episodes)
     results: Iterable[Any]
     if workers > 1 and "-" not in paths:
         results = check_parallel(
@@ -299,6 +294,8 @@ def _results(
             context,
             keep_episodes=keep_episodes,
             findings_only=findings_only,
+            calendar=calendar,
+            stats=stats,
         )
     else:
         results = check(

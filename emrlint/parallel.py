@@ -36,7 +36,7 @@ from emrlint.parsers import (
     read_paths,
 )
 from emrlint.parsers.native import bounded_lines, read_jsonl
-from emrlint.rules.engine import RuleSet, RunSettings
+from emrlint.rules.engine import RuleSet, RuleStats, RunSettings
 from emrlint.rules.workdays import WorkdayCalendar
 
 __all__ = ["BIG_INPUT_BYTES", "check_parallel", "default_jobs", "usable_cores"]
@@ -59,7 +59,17 @@ class _Lines:
     lines: list[Any]
 
 
-_WORKER: tuple[RuleSet, RunSettings, WorkdayCalendar, bool, bool] | None = None
+@dataclass(frozen=True)
+class _Done:
+    """A worker's answer for one chunk: the results, and what the run reports at its end (the
+    years that needed the Monday-Friday fallback so far, and per-rule timings for --stats)."""
+
+    results: list[EpisodeResult | InputProblem]
+    fallback_years: frozenset[int]
+    stats: RuleStats | None
+
+
+_WORKER: tuple[RuleSet, RunSettings, WorkdayCalendar, bool, bool, bool] | None = None
 
 
 def _start_worker(
@@ -69,15 +79,17 @@ def _start_worker(
     workdays: frozenset[dt.date],
     keep_episodes: bool,
     findings_only: bool,
+    timed: bool,
 ) -> None:
     global _WORKER
     calendar = WorkdayCalendar(holidays, workdays)
-    _WORKER = (rules, settings, calendar, keep_episodes, findings_only)
+    _WORKER = (rules, settings, calendar, keep_episodes, findings_only, timed)
 
 
-def _work(chunk: list[Any]) -> list[EpisodeResult | InputProblem]:
+def _work(chunk: list[Any]) -> _Done:
     assert _WORKER is not None, "worker not initialised"
-    rules, settings, calendar, keep_episodes, findings_only = _WORKER
+    rules, settings, calendar, keep_episodes, findings_only, timed = _WORKER
+    stats = RuleStats() if timed else None
     results: list[EpisodeResult | InputProblem] = []
     for item in chunk:
         items: Iterable[Episode | InputProblem]
@@ -90,9 +102,11 @@ def _work(chunk: list[Any]) -> list[EpisodeResult | InputProblem]:
                 results.append(parsed)
             else:  # episodes are costly to send back: only reporters that draw them get them
                 results.append(
-                    episode_result(parsed, rules, settings, calendar, findings_only, keep_episodes)
+                    episode_result(
+                        parsed, rules, settings, calendar, findings_only, keep_episodes, stats
+                    )
                 )
-    return results
+    return _Done(results, frozenset(calendar.fallback_years), stats)
 
 
 def check_parallel(
@@ -105,12 +119,15 @@ def check_parallel(
     context: ParseContext | None = None,
     keep_episodes: bool = True,
     findings_only: bool = False,
+    calendar: WorkdayCalendar | None = None,
+    stats: RuleStats | None = None,
 ) -> Iterator[EpisodeResult | InputProblem]:
     """Like `api.check`, on `jobs` processes; stdin is not supported here (use jobs=1).
     `keep_episodes=False` leaves `EpisodeResult.episode` empty, for reporters that never
     read it, and saves sending every episode back from the workers; `findings_only=True` sends
     PASS and NA outcomes back as counts (`EpisodeResult.omitted`), for outputs that list
-    findings only."""
+    findings only. What the workers' calendars fell back on is added to
+    `calendar.fallback_years`, and their per-rule timings to `stats`, as results arrive."""
     context = context or parse_context(config)
     settings = run_settings(rules, config, as_of)
     with ProcessPoolExecutor(
@@ -123,15 +140,26 @@ def check_parallel(
             config.extra_workdays,
             keep_episodes,
             findings_only,
+            stats is not None,
         ),
     ) as pool:
-        pending: deque[Future[list[EpisodeResult | InputProblem]]] = deque()
+        pending: deque[Future[_Done]] = deque()
         for chunk in _chunks(paths, context, input_format):
             pending.append(pool.submit(_work, chunk))
             if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
-                yield from pending.popleft().result()
+                yield from _received(pending.popleft().result(), calendar, stats)
         while pending:
-            yield from pending.popleft().result()
+            yield from _received(pending.popleft().result(), calendar, stats)
+
+
+def _received(
+    done: _Done, calendar: WorkdayCalendar | None, stats: RuleStats | None
+) -> list[EpisodeResult | InputProblem]:
+    if calendar is not None:
+        calendar.fallback_years.update(done.fallback_years)
+    if stats is not None and done.stats is not None:
+        stats.merge(done.stats)
+    return done.results
 
 
 def _chunks(

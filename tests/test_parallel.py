@@ -72,3 +72,67 @@ def test_jobs_2_json_summary_counts_every_outcome(tmp_path: Path) -> None:
         documents.append((document["summary"], document["rule_counts"]))
     assert documents[0] == documents[1]
     assert documents[0][0]["by_status"]["FAIL"] == 160  # two rules fail on every episode
+
+
+def _episodes_of_2031(tmp_path: Path, count: int) -> Path:
+    data = tmp_path / "in2031.jsonl"
+    lines = [
+        json.dumps(
+            episode(
+                id=f"e2031-{index:03d}",
+                admitted_at="2031-03-01T08:00+08:00",
+                discharged_at="2031-03-05T08:00+08:00",
+            )
+        )
+        for index in range(count)
+    ]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return data
+
+
+def test_jobs_2_still_warns_when_the_workers_used_the_weekday_fallback(tmp_path: Path) -> None:
+    rules = tmp_path / "w.rules"
+    rules.write_text(
+        'rule X-1-w "工作日" / "workdays"\n  severity minor category timeliness '
+        'tags X-1 cites "c"\n  when is_discharged\n'
+        "  require discharge_note within 2 workdays after discharge\n",
+        encoding="utf-8",
+    )
+    data = _episodes_of_2031(tmp_path, 150)
+    result = run_cli(
+        "check",
+        str(data),
+        "--rulebooks",
+        str(rules),
+        "--as-of",
+        "2031-06-01",
+        "--format",
+        "json",
+        "--jobs",
+        "2",
+    )
+    warnings = json.loads(result.stdout)["run"]["warnings"]
+    assert any("2031" in warning and "Monday-Friday" in warning for warning in warnings)
+    assert "warning: no statutory working-day calendar for 2031" in result.stderr
+
+
+def test_jobs_2_stats_time_every_rule_on_every_episode(tmp_path: Path) -> None:
+    data = _episodes_of_2031(tmp_path, 150)
+    result = run_cli(
+        "check",
+        str(data),
+        "--rulebooks",
+        MINI,
+        "--as-of",
+        "2031-06-01",
+        "--stats",
+        "--jobs",
+        "2",
+        "--exit-zero",
+    )
+    assert result.returncode == 0, result.stderr
+    timings = [line.split() for line in result.stderr.splitlines() if " calls " in line]
+    assert {row[-1]: int(row[2]) for row in timings} == {
+        "MINI-1-discharge-note": 150,
+        "MINI-2-admission-note": 150,
+    }

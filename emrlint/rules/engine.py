@@ -52,6 +52,12 @@ class RuleStats:
         self.calls[rule_id] = self.calls.get(rule_id, 0) + 1
         self.seconds[rule_id] = self.seconds.get(rule_id, 0.0) + seconds
 
+    def merge(self, other: RuleStats) -> None:
+        """Add the counts and times another process took (`--jobs`)."""
+        for rule_id, calls in other.calls.items():
+            self.calls[rule_id] = self.calls.get(rule_id, 0) + calls
+            self.seconds[rule_id] = self.seconds.get(rule_id, 0.0) + other.seconds[rule_id]
+
     def slowest(self, count: int = 10) -> list[tuple[str, float, int]]:
         ranked = sorted(self.seconds.items(), key=lambda item: -item[1])[:count]
         return [(rule_id, seconds, self.calls[rule_id]) for rule_id, seconds in ranked]
