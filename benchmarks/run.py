@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import resource
 import statistics
 import tempfile
@@ -82,6 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     config = Config()
     rules = load_rules(config)
+    gc.freeze()  # as `emrlint check` does after loading rules, and a hook service should
     print(f"{len(rules.rules)} rules; {args.episodes} synthetic episodes of ~{args.items} items")
 
     lines = lines_of(args.episodes, args.items)
@@ -138,7 +140,7 @@ def main() -> None:
         for jobs in (1, 2):
             started = time.perf_counter()
             if jobs == 1:
-                count = sum(1 for _ in check([str(path)], config, rules, AS_OF))
+                count = sum(1 for _ in check([str(path)], config, rules, AS_OF, findings_only=True))
             else:
                 count = sum(
                     1

@@ -8,6 +8,7 @@ message on stderr, never a traceback (unless --debug).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import logging
 import sys
@@ -202,6 +203,7 @@ def check_command(
     """Check records: files, folders (recursively) or - for stdin."""
     config = _config(config_path)
     rules = load_rules(config, list(rulebook_paths) or None, select, ignore, not no_cache)
+    _freeze_long_lived()
     moment = parse_as_of(as_of, config.timezone) if as_of else dt.datetime.now(config.timezone)
     fail_level = Severity(fail_on or config.fail_on) if (fail_on or config.fail_on) else None
     calendar = WorkdayCalendar(config.extra_holidays, config.extra_workdays)
@@ -263,6 +265,13 @@ def check_command(
 
 _FORMATS_DRAWING_EPISODES = ("html", "xlsx")  # timelines and strata by discharge month
 _FORMATS_OF_FINDINGS = ("text", "json", "jsonl", "csv")  # list non-PASS outcomes, count the rest
+
+
+def _freeze_long_lived() -> None:
+    """Exempt what lives for the whole run (the compiled rules just loaded, the model's
+    validators) from the garbage collector's full passes, which otherwise walk it again and
+    again while episodes stream by (they showed as 30 ms pauses in the hook benchmark)."""
+    gc.freeze()
 
 
 def _results(
@@ -390,6 +399,7 @@ def rates_command(
     dimensions = parse_by(by)
     config = _config(config_path)
     rules = load_rules(config, list(rulebook_paths) or None, select, ignore)
+    _freeze_long_lived()
     moment = parse_as_of(as_of, config.timezone) if as_of else dt.datetime.now(config.timezone)
     calendar = WorkdayCalendar(config.extra_holidays, config.extra_workdays)
     context = parse_context(config)

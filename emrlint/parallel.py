@@ -16,6 +16,7 @@ lists findings only, one process otherwise.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -84,6 +85,7 @@ def _start_worker(
     global _WORKER
     calendar = WorkdayCalendar(holidays, workdays)
     _WORKER = (rules, settings, calendar, keep_episodes, findings_only, timed)
+    gc.freeze()  # the rules live as long as the worker: keep full collections off them
 
 
 def _work(chunk: list[Any]) -> _Done:
