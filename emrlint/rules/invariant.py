@@ -41,8 +41,9 @@ _UNSET = object()
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PerEpisode:
-    """An episode-invariant plan, evaluated once per episode. `key` is the plan's text form,
-    fixed when compiled, so equal aggregates in different rules share one cached value."""
+    """An episode-invariant plan, evaluated once per episode. `key` is the plan's text form
+    (`plan_key`), fixed when compiled, so equal aggregates in different rules share one cached
+    value."""
 
     key: str
     plan: Any
@@ -59,4 +60,24 @@ def per_episode(plan: Any) -> Any:
     """`plan` wrapped in PerEpisode when it reads no outer slot; otherwise `plan` itself."""
     if free_slots(plan):
         return plan
-    return PerEpisode(f"per-episode {plan!r}", plan)
+    return PerEpisode(f"per-episode {plan_key(plan)}", plan)
+
+
+def plan_key(plan: Any) -> str:
+    """A text naming `plan` exactly: equal plans give equal texts and different plans different
+    ones, in any process. Unlike `repr`, functions and classes are named by module and
+    qualified name (a repr would show a memory address), and sets are written sorted."""
+    if isinstance(plan, type) or (callable(plan) and not dataclasses.is_dataclass(plan)):
+        return f"{plan.__module__}.{plan.__qualname__}"
+    if isinstance(plan, tuple):
+        return "(" + ", ".join(plan_key(element) for element in plan) + ")"
+    if isinstance(plan, frozenset):
+        return "{" + ", ".join(sorted(plan_key(element) for element in plan)) + "}"
+    if dataclasses.is_dataclass(plan):
+        parts = (
+            f"{f.name}={plan_key(getattr(plan, f.name))}"
+            for f in dataclasses.fields(plan)
+            if f.compare  # derived fields (a shared Missing, a slot shortcut) add nothing
+        )
+        return f"{type(plan).__qualname__}({', '.join(parts)})"
+    return repr(plan)

@@ -278,7 +278,8 @@ class EpisodeQuery:
     ) -> tuple[list[tuple[Any, Any]], list[tuple[Range, Any]]]:
         """Items that may fall in the window, with their times (by a binary search over the
         times, so that a per-day rule costs O(log n) per day, not O(n)), plus those after it, in
-        time order. Items without a time come last, their time `_NOT_YET` looked at."""
+        time order. Items without a time come last, marked `_NOT_YET`: their missing time is
+        described only if they pass the filter."""
         index = self._index(ctx)
         start = 0
         if window.start is not None:  # a time spans at most one day (a day-only time)

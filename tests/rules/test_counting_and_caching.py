@@ -75,3 +75,11 @@ def test_equal_aggregates_in_different_rules_share_one_cache_entry() -> None:
     text += text.replace("X-1-test", "X-2-test")
     first, second = (rule.whens[0] for rule in compile_text(text).rules)
     assert isinstance(first, PerEpisode) and first.key == second.key
+
+
+def test_a_shared_aggregate_is_named_without_memory_addresses() -> None:
+    # a computed field (`age`) is a function: its name, not its address, goes into the key,
+    # so keys mean the same in every process (compiled rules are cached and sent to workers)
+    where = _compiled_where("any(diagnosis x where age >= 65)")
+    assert isinstance(where, PerEpisode)
+    assert "0x" not in where.key and "emrlint.rules.stay._age" in where.key
