@@ -34,7 +34,7 @@ def run(data: Path, jobs: int, output: Path) -> float:
 
 
 def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def main() -> int:
@@ -57,7 +57,8 @@ def main() -> int:
             digests[jobs] = digest(output)
             rate = args.episodes / seconds[jobs]
             print(
-                f"--jobs {jobs}: {seconds[jobs]:,.1f} s ({rate:,.0f} episodes/s), {digests[jobs]}"
+                f"--jobs {jobs}: {seconds[jobs]:,.1f} s ({rate:,.0f} episodes/s), "
+                f"sha256 {digests[jobs][:16]}…"
             )
     first = args.jobs[0]
     for jobs in args.jobs[1:]:
