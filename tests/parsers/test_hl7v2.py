@@ -342,6 +342,25 @@ def test_messages_without_a_visit_number_join_their_patients_only_visit() -> Non
     assert (observation.specimen_at, observation.at) == (T0 + H, T0 + 2 * H)
 
 
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "-inf"])
+def test_a_numeric_result_that_is_no_finite_number_is_kept_as_text(text: str) -> None:
+    # Python's float() reads these words; the model refuses them, and one odd result must not
+    # cost the whole stay
+    oru = "\r".join(
+        [
+            msh("ORU^R01", T0 + 2 * H),
+            pid(),
+            pv1(),
+            seg("OBR", {1: "1", 2: "ORD1", 3: "LAB9", 4: "718-7^血红蛋白", 22: ts(T0 + 2 * H)}),
+            f"OBX|1|NM|718-7^血红蛋白||{text}|g/L|||||F",
+        ]
+    )
+    result = read(adt("A01", T0), oru)
+    assert result.problems == []
+    [observation] = result.episode.observations
+    assert observation.value == text
+
+
 def test_care_team_from_rol_segments_and_pv1_7() -> None:
     rol = "ROL|1|AD|CHIEF^主任医师|D09^郑示例^^^^^主任医师^^^^^^^普外科|" + ts(T0)
     with_pv1 = adt("A01", T0, extra=(rol,)).replace("|||||||普外科", "|||D02^陈示例||||普外科", 1)

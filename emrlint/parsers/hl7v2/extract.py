@@ -16,6 +16,7 @@ from typing import Any
 from emrlint.parsers.hl7v2.er7 import SegmentView
 from emrlint.parsers.hl7v2.facts import MessageFacts, Reading, Skip, StayFacts, join_name
 from emrlint.parsers.hl7v2.items import (
+    number_of,
     read_administrations,
     read_diagnoses,
     read_documents,
@@ -217,9 +218,8 @@ def _read_stay(msh: SegmentView, first: dict[str, SegmentView], reading: Reading
     stay.admission_route = route or mapping.code("admission_types", pv1.value(4))
     stay.disposition = mapping.code("dispositions", pv1.value(36))
     cost = pv1.value(47)
-    try:
-        stay.total_cost = float(cost) if cost is not None else None
-    except ValueError:
+    stay.total_cost = number_of(cost)
+    if cost is not None and stay.total_cost is None:
         reading.skipped["HL7 PV1-47 total charges that are not a number (left empty)"] += 1
     return stay
 

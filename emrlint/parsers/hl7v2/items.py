@@ -9,6 +9,7 @@ item it cannot identify as a problem of the message and goes on with the next it
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -319,10 +320,12 @@ def _put_list(target: list[str], value: str | None) -> None:
 
 
 def number_of(text: str | None) -> float | None:
-    """An NM value as a float; text that is not a number is None (the caller decides)."""
+    """An NM value as a float; text that is not a number is None (the caller decides). "NaN"
+    and "Infinity", which Python's float() reads, are not HL7 numbers and not model values."""
     if text is None:
         return None
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         return None
+    return number if math.isfinite(number) else None

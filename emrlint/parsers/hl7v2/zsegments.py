@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -211,7 +212,10 @@ def _read(
         if kind == "int":
             return int(text)
         if kind == "num":
-            return float(text)
+            number = float(text)
+            if not math.isfinite(number):  # NaN and infinity are no model values
+                raise ValueError(text)
+            return number
         if kind == "json":
             return json.loads(text)
     except (TimestampError, KeyError, ValueError):
