@@ -55,14 +55,11 @@ def as_time_point(value: Any, tz: dt.tzinfo | None) -> dt.datetime | dt.date:
 
 
 def _validate_time_point(value: Any, info: ValidationInfo) -> dt.datetime | dt.date:
-    # runs for every time of every item: an exact time or a day skips the context lookup
+    # runs for every time of every item: only a naive time needs the site zone from the context
     if isinstance(value, str):
         value = _parse_iso(value)
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value
-    if not isinstance(value, dt.datetime) and isinstance(value, dt.date):
-        return value
-    return as_time_point(value, _site_tz(info))
+    naive = isinstance(value, dt.datetime) and value.tzinfo is None
+    return as_time_point(value, _site_tz(info) if naive else None)
 
 
 def _parse_iso(text: str) -> dt.datetime | dt.date:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
-from emrlint.rules.plans import code_matches
+from emrlint.rules.plans import AndOp, Const, OrOp, code_matches
 from emrlint.rules.values import Missing, Range, compare, logical_and, logical_or, time_range
 from tests.builders import TZ
 
@@ -63,3 +64,12 @@ def test_icd_codes_match_prefixes_and_inclusive_ranges(
     code: str, patterns: list[str], expected: bool
 ) -> None:
     assert code_matches(code, patterns) is expected
+
+
+def test_and_or_plans_agree_with_the_three_valued_functions() -> None:
+    # AndOp and OrOp write logical_and / logical_or out for speed; they must stay the same logic
+    unknown, other = Missing("a"), Missing("b")
+    for values in itertools.product([True, False, unknown, other], repeat=3):
+        operands = tuple(Const(v) for v in values)
+        assert AndOp(operands).evaluate(None) == logical_and(list(values))  # type: ignore[arg-type]
+        assert OrOp(operands).evaluate(None) == logical_or(list(values))  # type: ignore[arg-type]
