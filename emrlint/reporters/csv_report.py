@@ -4,8 +4,8 @@ ANSI code page and garbles 中文; rows end in CRLF as RFC 4180 says. Streamed: 
 as episodes are evaluated.
 
 Headers are in the run's language (`--lang`); with `--lang en` they are the stable field names
-of docs/output-formats.md. Cells hold data as it is, never escaped for spreadsheets: a value
-beginning with "=" is not rewritten (use xlsx when a spreadsheet will open untrusted data).
+of docs/output-formats.md. A text cell that a spreadsheet would read as a formula gets a
+leading apostrophe (`emrlint.reporters.spreadsheet`); everything else is written as it is.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from emrlint.reporters.base import RunInfo, RunSummary
 from emrlint.reporters.json_report import finding_records
 from emrlint.reporters.labels import text
 from emrlint.reporters.records import FINDING_COLUMNS, flat_finding
+from emrlint.reporters.spreadsheet import inert_cell
 
 __all__ = ["BOM", "CsvReporter", "finding_headers"]
 
@@ -47,7 +48,7 @@ class CsvReporter:
         assert self.info is not None and self.writer is not None
         for record in finding_records(result, self.info.show_pass):
             row = flat_finding(record, self.info.lang)
-            self.writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            self.writer.writerow({k: "" if v is None else inert_cell(v) for k, v in row.items()})
 
     def finish(self, out: TextIO, summary: RunSummary) -> None:
         return None

@@ -22,6 +22,7 @@ from emrlint.reporters.labels import (
 )
 from emrlint.reporters.measure_report import measure_report
 from emrlint.reporters.rates import RateReport, RateRow
+from emrlint.reporters.spreadsheet import inert_cell
 
 __all__ = [
     "RATES_FORMAT",
@@ -131,7 +132,7 @@ def _write_csv(report: RateReport, out: IO[str], lang: str) -> None:
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    writer.writerows(["" if value is None else inert_cell(value) for value in row] for row in rows)
 
 
 def _write_xlsx(report: RateReport, out: IO[Any], lang: str) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from pathlib import Path
 
+from emrlint.api import EpisodeResult
 from emrlint.reporters.base import RunInfo
 from emrlint.reporters.labels import text
 from emrlint.reporters.records import FINDING_COLUMNS
@@ -67,3 +69,28 @@ def test_csv_headers_are_field_names_in_english(
     assert list(rows[0]) == list(FINDING_COLUMNS)
     assert rows[0]["message"] == "No discharge note within 24 h after discharge"
     assert rows[0]["searched"] == "discharge_note"
+
+
+def test_csv_keeps_formula_like_record_text_inert(
+    results: Results, info: RunInfo, artifacts: Path
+) -> None:
+    """A hospital feed's department or id that begins with "=" must not run in Excel; the count
+    column stays a number."""
+    first = next(
+        r
+        for r in results
+        if isinstance(r, EpisodeResult) and any(o.status.value == "FAIL" for o in r.outcomes)
+    )
+    hostile = dataclasses.replace(
+        first,
+        outcomes=[
+            dataclasses.replace(o, department='=HYPERLINK("http://x.invalid")', episode_id="@1")
+            for o in first.outcomes
+        ],
+    )
+    rows = _read(write_file("csv", [hostile], info, artifacts / "findings-inert.csv"))
+    assert rows
+    for row in rows:
+        assert row[text("department", "zh")] == '\'=HYPERLINK("http://x.invalid")'
+        assert row[text("episode_id", "zh")] == "'@1"
+    assert all(not row[text("count", "zh")].startswith("'") for row in rows)

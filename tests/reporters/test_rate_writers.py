@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -161,3 +162,22 @@ def test_measure_report_composite_keeps_pending_in_its_denominator(report: RateR
     )
     assert _population(group, "denominator-exception") == 0
     assert group["measureScore"]["value"] == 0.25
+
+
+def test_csv_keeps_a_formula_like_department_inert(report: RateReport) -> None:
+    """Department names come from hospital feeds: one that begins with "=" stays text."""
+    department = report.by.index("department")
+    rows = tuple(
+        dataclasses.replace(
+            row,
+            stratum=tuple(
+                "=1+1" if index == department else value for index, value in enumerate(row.stratum)
+            ),
+        )
+        for row in report.rows
+    )
+    out = _text(dataclasses.replace(report, rows=rows), "csv")
+    parsed = list(csv.DictReader(io.StringIO(out[1:], newline="")))
+    stratified = [r for r in parsed if r["科室"] != "合计"]
+    assert stratified and all(r["科室"] == "'=1+1" for r in stratified)
+    assert all(not r["分子"].startswith("'") for r in parsed)
