@@ -18,7 +18,13 @@ from emrlint.parsers.context import ParseContext
 from emrlint.parsers.fhir.episodes import build_episode
 from emrlint.parsers.fhir.grouping import group
 from emrlint.parsers.fhir.references import ReferenceIndex
-from emrlint.parsers.fhir.source import Collection, collect_lines, collect_stream, detect_version
+from emrlint.parsers.fhir.source import (
+    Collection,
+    collect_each_line,
+    collect_lines,
+    collect_stream,
+    detect_version,
+)
 from emrlint.parsers.fhir.tables import load_tables
 from emrlint.parsers.native import bounded_lines
 from emrlint.parsers.problems import InputProblem
@@ -30,9 +36,15 @@ def read_fhir(
     stream: BinaryIO, name: str, context: ParseContext
 ) -> Iterator[Episode | InputProblem]:
     """Every episode (one per inpatient Encounter) in one FHIR input, and a problem for every
-    record that could not be read. Raises ConfigError only for a wrong `[mapping.fhir]`."""
-    load_tables(context.mapping("fhir"))
+    record that could not be read. NDJSON lines are read together, or one by one when the
+    site's `[mapping.fhir] ndjson` says each line is a stay. Raises ConfigError only for a
+    wrong `[mapping.fhir]`."""
+    tables = load_tables(context.mapping("fhir"))
     is_ndjson = name.lower().endswith((".ndjson", ".jsonl"))
+    if tables.ndjson == "stay-per-line":
+        for line in collect_each_line(stream, name, is_ndjson, keep_unread=context.strict_fhir):
+            yield from _episodes(line, context)
+        return
     collection = collect_stream(stream, name, is_ndjson, keep_unread=context.strict_fhir)
     yield from _episodes(collection, context)
 

@@ -8,8 +8,9 @@ Bundles nest (a batch-response holds Bundles); every entry with a resource becom
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -25,6 +26,7 @@ __all__ = [
     "SUPPORT_TYPES",
     "Collection",
     "Resource",
+    "collect_each_line",
     "collect_lines",
     "collect_stream",
     "detect_version",
@@ -237,24 +239,56 @@ def collect_stream(
     if collection is None:
         collection = Collection(file, keep_unread)
     collection.file = file
+    first, first_value = _first_line(stream)
+    if name_says_ndjson or first_value is not None:
+        lines = _ndjson_lines(first, first_value, stream)
+        head = list(itertools.islice(lines, 2))  # a file of one line is read as a document
+        _collect_lines(collection, itertools.chain(head, lines), single=len(head) == 1)
+        return collection
+    return _collect_document(collection, first, stream)
+
+
+def collect_each_line(
+    stream: BinaryIO, file: str, name_says_ndjson: bool, keep_unread: bool = False
+) -> Iterator[Collection]:
+    """An NDJSON input one line at a time, a Collection for each, for feeds whose every line is
+    a whole stay (`ndjson = "stay-per-line"`): nothing of a line is kept once the next is read.
+    Any other input is one Collection, as `collect_stream` reads it."""
+    first, first_value = _first_line(stream)
+    if not (name_says_ndjson or first_value is not None):
+        yield _collect_document(Collection(file, keep_unread), first, stream)
+        return
+    for number, raw in _ndjson_lines(first, first_value, stream):
+        collection = Collection(file, keep_unread)
+        _collect_lines(collection, [(number, raw)], single=False)
+        yield collection
+
+
+def _first_line(stream: BinaryIO) -> tuple[bytes, Any]:
+    """The first line (without a byte-order mark) and its JSON value, if it is a whole one."""
     first = stream.readline(MAX_RECORD_BYTES + 1)
     if first.startswith(b"\xef\xbb\xbf"):
         first = first[3:]
-    first_value: Any = None
     if len(first) <= MAX_RECORD_BYTES and first.strip():
         try:
-            first_value = orjson.loads(first)
+            return first, orjson.loads(first)
         except orjson.JSONDecodeError:
-            first_value = None
-    if name_says_ndjson or first_value is not None:
-        lines: list[tuple[int, Any]] = []
-        if first_value is not None:
-            lines.append((1, first_value))
-        elif first.strip():
-            lines.append((1, first))
-        lines.extend(_numbered(bounded_lines(stream), start=2))
-        _collect_lines(collection, lines, single=len(lines) == 1)
-        return collection
+            pass
+    return first, None
+
+
+def _ndjson_lines(first: bytes, first_value: Any, stream: BinaryIO) -> Iterator[tuple[int, Any]]:
+    """Numbered lines: the first already read (parsed, if it parsed), then the rest, raw."""
+    if first_value is not None:
+        yield 1, first_value
+    elif first.strip():
+        yield 1, first
+    yield from _numbered(bounded_lines(stream), start=2)
+
+
+def _collect_document(collection: Collection, first: bytes, stream: BinaryIO) -> Collection:
+    """The input is one JSON document: read it whole, up to the record limit."""
+    file = collection.file
     content = first + stream.read(MAX_RECORD_BYTES + 1)
     if len(content) > MAX_RECORD_BYTES:
         collection.problems.append(
@@ -289,7 +323,7 @@ def _numbered(lines: Iterable[bytes | OversizedLine], start: int) -> Iterable[tu
             yield number, raw
 
 
-def _collect_lines(collection: Collection, lines: list[tuple[int, Any]], single: bool) -> None:
+def _collect_lines(collection: Collection, lines: Iterable[tuple[int, Any]], single: bool) -> None:
     for number, raw in lines:
         prefix = "" if single else f"line {number} "
         line = None if single else number

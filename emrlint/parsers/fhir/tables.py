@@ -41,10 +41,11 @@ from emrlint.model import (
 )
 from emrlint.parsers.fhir.conventions import CS
 
-__all__ = ["CodeTable", "FhirTables", "load_tables"]
+__all__ = ["NDJSON_MODES", "CodeTable", "FhirTables", "load_tables"]
 
 _KIND = re.compile(r"^[a-z][a-z0-9_]*$")
 _VERSIONS = ("auto", "R4", "R4B", "R5")
+NDJSON_MODES = ("bulk", "stay-per-line")
 
 
 def _enum(kind: type[StrEnum]) -> Callable[[Any], Any]:
@@ -256,6 +257,7 @@ class FhirTables:
     """Every table and setting the mappers read, checked and ready for lookups."""
 
     version: str
+    ndjson: str  # one of NDJSON_MODES
     settings: Mapping[str, Mapping[str, Any]]
     codes: Mapping[str, CodeTable]
     atc_prefixes: tuple[tuple[str, DrugClass], ...]
@@ -305,10 +307,14 @@ def _load_cached(site_json: bytes) -> FhirTables:
     version = merged.get("fhir_version", "auto")
     if version not in _VERSIONS:
         errors.append(f"[mapping.fhir] fhir_version {version!r} is not one of {_VERSIONS}")
+    ndjson = merged.get("ndjson", "bulk")
+    if ndjson not in NDJSON_MODES:
+        errors.append(f"[mapping.fhir] ndjson {ndjson!r} is not one of {NDJSON_MODES}")
     if errors:
         raise ConfigError([_diagnostic(message) for message in errors])
     return FhirTables(
         version=version,
+        ndjson=ndjson,
         settings=settings,
         codes=codes,
         atc_prefixes=tuple(sorted(atc, key=lambda item: -len(item[0]))),
