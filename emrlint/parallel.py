@@ -1,8 +1,10 @@
 """`--jobs N`: evaluate episodes on N worker processes, results in input order.
 
-JSONL files are cut into chunks of raw lines in the parent, and the workers both parse and
-evaluate them, so nearly all the work is parallel. Other inputs (JSON documents, FHIR, HL7 v2)
-are parsed in the parent and only evaluated in the workers. At most a few chunks per worker are
+JSONL files, and FHIR NDJSON files read one stay per line (`[mapping.fhir] ndjson =
+"stay-per-line"`), are cut into chunks of raw lines in the parent, and the workers both parse
+and evaluate them, so nearly all the work is parallel. Other inputs (JSON documents, FHIR
+bundles and bulk NDJSON, HL7 v2) are parsed in the parent and only evaluated in the workers:
+there the parent's reading bounds the speed-up. At most a few chunks per worker are
 in flight, so memory stays flat however large the input; output order and content are the
 same for any N.
 
@@ -18,10 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +55,13 @@ BIG_INPUT_BYTES = 16 * 2**20
 
 @dataclass(frozen=True)
 class _Lines:
-    """Raw JSONL lines cut from a file, to be parsed in a worker."""
+    """Raw lines cut from a file, to be parsed in a worker: native JSONL, or FHIR NDJSON whose
+    every line is one stay (`fhir`)."""
 
     file: str
     first_line: int
     lines: list[Any]
+    fhir: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,14 +72,29 @@ class _Done:
     results: list[EpisodeResult | InputProblem]
     fallback_years: frozenset[int]
     stats: RuleStats | None
+    skipped: Counter[str]  # what the worker's reader skipped on purpose, as ParseContext counts
 
 
-_WORKER: tuple[RuleSet, RunSettings, WorkdayCalendar, bool, bool, bool] | None = None
+@dataclass(frozen=True)
+class _Worker:
+    """What every task of one worker process reads (set once by the pool initializer)."""
+
+    rules: RuleSet
+    settings: RunSettings
+    context: ParseContext
+    calendar: WorkdayCalendar
+    keep_episodes: bool
+    findings_only: bool
+    timed: bool
+
+
+_WORKER: _Worker | None = None
 
 
 def _start_worker(
     rules: RuleSet,
     settings: RunSettings,
+    context: ParseContext,
     holidays: frozenset[dt.date],
     workdays: frozenset[dt.date],
     keep_episodes: bool,
@@ -84,19 +103,24 @@ def _start_worker(
 ) -> None:
     global _WORKER
     calendar = WorkdayCalendar(holidays, workdays)
-    _WORKER = (rules, settings, calendar, keep_episodes, findings_only, timed)
+    _WORKER = _Worker(rules, settings, context, calendar, keep_episodes, findings_only, timed)
     gc.freeze()  # the rules live as long as the worker: keep full collections off them
 
 
 def _work(chunk: list[Any]) -> _Done:
     assert _WORKER is not None, "worker not initialised"
-    rules, settings, calendar, keep_episodes, findings_only, timed = _WORKER
-    stats = RuleStats() if timed else None
+    worker = _WORKER
+    stats = RuleStats() if worker.timed else None
+    context = replace(worker.context, skipped=Counter())  # this chunk's counts, sent back
     results: list[EpisodeResult | InputProblem] = []
     for item in chunk:
         items: Iterable[Episode | InputProblem]
-        if isinstance(item, _Lines):
-            items = read_jsonl(item.lines, item.file, settings.tz, item.first_line)
+        if isinstance(item, _Lines) and item.fhir:
+            from emrlint.parsers.fhir import read_fhir_lines  # as read_paths: FHIR on demand
+
+            items = read_fhir_lines(item.lines, item.file, context, item.first_line)
+        elif isinstance(item, _Lines):
+            items = read_jsonl(item.lines, item.file, context.tz, item.first_line)
         else:
             items = (item,)
         for parsed in items:
@@ -105,10 +129,16 @@ def _work(chunk: list[Any]) -> _Done:
             else:  # episodes are costly to send back: only reporters that draw them get them
                 results.append(
                     episode_result(
-                        parsed, rules, settings, calendar, findings_only, keep_episodes, stats
+                        parsed,
+                        worker.rules,
+                        worker.settings,
+                        worker.calendar,
+                        worker.findings_only,
+                        worker.keep_episodes,
+                        stats,
                     )
                 )
-    return _Done(results, frozenset(calendar.fallback_years), stats)
+    return _Done(results, frozenset(worker.calendar.fallback_years), stats, context.skipped)
 
 
 def check_parallel(
@@ -138,6 +168,7 @@ def check_parallel(
         initargs=(
             rules.rules,
             settings,
+            context,
             config.extra_holidays,
             config.extra_workdays,
             keep_episodes,
@@ -149,14 +180,15 @@ def check_parallel(
         for chunk in _chunks(paths, context, input_format):
             pending.append(pool.submit(_work, chunk))
             if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
-                yield from _received(pending.popleft().result(), calendar, stats)
+                yield from _received(pending.popleft().result(), context, calendar, stats)
         while pending:
-            yield from _received(pending.popleft().result(), calendar, stats)
+            yield from _received(pending.popleft().result(), context, calendar, stats)
 
 
 def _received(
-    done: _Done, calendar: WorkdayCalendar | None, stats: RuleStats | None
+    done: _Done, context: ParseContext, calendar: WorkdayCalendar | None, stats: RuleStats | None
 ) -> list[EpisodeResult | InputProblem]:
+    context.skipped.update(done.skipped)
     if calendar is not None:
         calendar.fallback_years.update(done.fallback_years)
     if stats is not None and done.stats is not None:
@@ -169,35 +201,54 @@ def _chunks(
 ) -> Iterator[list[Any]]:
     for file in iter_input_files(paths):
         if _is_jsonl(file, input_format):
-            yield from _line_chunks(file)
+            yield from _line_chunks(file, fhir=False)
+        elif _is_fhir_stay_lines(file, context, input_format):
+            yield from _line_chunks(file, fhir=True)
         else:
             yield from _batched(read_paths([file], context, input_format))
 
 
 def _is_jsonl(file: str, input_format: InputFormat) -> bool:
-    if file == "-" or Path(file).is_dir():
+    return _format_of(file, input_format) == InputFormat.jsonl
+
+
+def _is_fhir_stay_lines(file: str, context: ParseContext, input_format: InputFormat) -> bool:
+    if _format_of(file, input_format) != InputFormat.fhir:
         return False
+    from emrlint.parsers.fhir import reads_stays_per_line
+
+    try:
+        return reads_stays_per_line(file, context)
+    except OSError:
+        return False  # the reading in the parent reports it
+
+
+def _format_of(file: str, input_format: InputFormat) -> InputFormat | None:
+    """The format `read_paths` would read this file as; None for stdin, a folder, or a file
+    that cannot be opened (the reading in the parent reports it)."""
+    if file == "-" or Path(file).is_dir():
+        return None
     if input_format != InputFormat.auto:
-        return input_format == InputFormat.jsonl
+        return input_format
     try:
         with open(file, "rb") as handle:
             head = handle.read(4096)
     except OSError:
-        return False
-    return detect_format(head, file) == InputFormat.jsonl
+        return None
+    return detect_format(head, file)
 
 
-def _line_chunks(file: str) -> Iterator[list[Any]]:
+def _line_chunks(file: str, fhir: bool) -> Iterator[list[Any]]:
     with open(file, "rb") as handle:
         batch: list[Any] = []
         first = 1
         for number, line in enumerate(bounded_lines(handle), start=1):
             batch.append(line)
             if len(batch) == CHUNK:
-                yield [_Lines(file, first, batch)]
+                yield [_Lines(file, first, batch, fhir)]
                 batch, first = [], number + 1
         if batch:
-            yield [_Lines(file, first, batch)]
+            yield [_Lines(file, first, batch, fhir)]
 
 
 def _batched(items: Iterable[Any]) -> Iterator[list[Any]]:

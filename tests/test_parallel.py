@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
-from tests.builders import T, doc, episode
+import orjson
+import pytest
+
+from emrlint import parallel
+from emrlint.api import EpisodeResult, load_rules
+from emrlint.config import load_config
+from emrlint.synth import generate
+from emrlint.writers.fhir import episode_to_fhir
+from tests.builders import TZ, T, doc, episode
 from tests.conftest import run_cli
 
 MINI = str(Path(__file__).parent / "fixtures" / "mini.rules")
+AS_OF = dt.datetime(2026, 1, 1, tzinfo=TZ)
 
 
 def test_jobs_2_output_is_byte_identical_to_jobs_1(tmp_path: Path) -> None:
@@ -136,3 +146,68 @@ def test_jobs_2_stats_time_every_rule_on_every_episode(tmp_path: Path) -> None:
         "MINI-1-discharge-note": 150,
         "MINI-2-admission-note": 150,
     }
+
+
+def _stay_per_line_feed(tmp_path: Path, count: int) -> tuple[Path, Path]:
+    """A FHIR NDJSON feed, one stay's Bundle per line, with a broken line and an orphan item
+    in the middle; and the emrlint.toml that says each line is a stay."""
+    lines = [orjson.dumps(episode_to_fhir(e)) for e in generate(count, seed=5, size="small")]
+    lines[70] = lines[70][:40]  # cut: a problem on line 71
+    orphan = {"resourceType": "Procedure", "id": "o1", "status": "completed"}
+    lines.insert(100, orjson.dumps(orphan))  # linked to no stay: counted as skipped
+    feed = tmp_path / "feed.ndjson"
+    feed.write_bytes(b"\n".join(lines) + b"\n")
+    config = tmp_path / "emrlint.toml"
+    config.write_text('[mapping.fhir]\nndjson = "stay-per-line"\n', encoding="utf-8")
+    return feed, config
+
+
+def test_jobs_2_reads_a_stay_per_line_fhir_feed_like_one_process(tmp_path: Path) -> None:
+    feed, config = _stay_per_line_feed(tmp_path, 140)
+    runs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}.jsonl"
+        result = run_cli(
+            "check",
+            str(feed),
+            "--config",
+            str(config),
+            "--rulebooks",
+            MINI,
+            "--as-of",
+            "2026-01-01",
+            "--format",
+            "jsonl",
+            "--jobs",
+            jobs,
+            "--output",
+            str(out),
+        )
+        assert result.returncode == 1, result.stderr
+        skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
+        runs.append((out.read_bytes(), skipped))
+    assert runs[0] == runs[1]
+    output, skipped = runs[0]
+    records = [json.loads(line) for line in output.splitlines()]
+    (problem,) = [r for r in records if r["rule_id"] == "input"]
+    assert problem["evidence"]["line"] == 71
+    assert "skipped 1 × FHIR Procedure not linked to an inpatient Encounter" in skipped
+    assert len({r["episode_id"] for r in records if r["rule_id"] != "input"}) > 100
+
+
+def test_a_stay_per_line_fhir_feed_is_parsed_by_the_workers_not_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed, config_file = _stay_per_line_feed(tmp_path, 140)
+    config = load_config(config_file)
+
+    def parent_reads(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the parent parsed the feed")
+
+    monkeypatch.setattr(parallel, "read_paths", parent_reads)
+    results = list(
+        parallel.check_parallel(
+            [str(feed)], config, load_rules(config, [Path(MINI)]), AS_OF, jobs=2, findings_only=True
+        )
+    )
+    assert sum(isinstance(r, EpisodeResult) for r in results) == 139  # one line is cut

@@ -14,6 +14,7 @@ from emrlint.model import Episode
 from emrlint.parsers.context import ParseContext
 from emrlint.parsers.fhir import read_fhir
 from emrlint.parsers.fhir.tables import load_tables
+from emrlint.parsers.native import MAX_RECORD_BYTES
 from emrlint.parsers.problems import InputProblem
 from emrlint.synth import generate
 from emrlint.writers.fhir import episode_to_fhir
@@ -81,3 +82,14 @@ def test_an_unknown_ndjson_mode_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as error:
         load_tables({"ndjson": "per-line"})
     assert "ndjson" in str(error.value) and "stay-per-line" in str(error.value)
+
+
+@pytest.mark.parametrize("mappings", [{}, PER_LINE], ids=["bulk", "stay-per-line"])
+def test_a_first_line_over_the_record_limit_is_one_problem_and_the_next_line_is_read(
+    mappings: dict[str, dict[str, str]],
+) -> None:
+    huge = b'{"resourceType": "Bundle", "id": "' + b"x" * MAX_RECORD_BYTES + b'"}\n'
+    results = _read(huge + _stay_lines(1), "feed.ndjson", mappings)
+    assert [type(r).__name__ for r in results] == ["InputProblem", "Episode"]
+    assert isinstance(results[0], InputProblem) and results[0].line == 1
+    assert "longer than the limit" in results[0].reason

@@ -17,6 +17,11 @@ Modules, in the order data flows through them:
 docs/fhir-mapping.md is the reference for what maps to what.
 """
 
-from emrlint.parsers.fhir.reader import read_fhir, read_fhir_bulk
+from emrlint.parsers.fhir.reader import (
+    read_fhir,
+    read_fhir_bulk,
+    read_fhir_lines,
+    reads_stays_per_line,
+)
 
-__all__ = ["read_fhir", "read_fhir_bulk"]
+__all__ = ["read_fhir", "read_fhir_bulk", "read_fhir_lines", "reads_stays_per_line"]

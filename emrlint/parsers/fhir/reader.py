@@ -9,7 +9,7 @@ inpatient Encounter and build each episode. Problems with single records are yie
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -24,12 +24,15 @@ from emrlint.parsers.fhir.source import (
     collect_lines,
     collect_stream,
     detect_version,
+    first_line,
+    line_collection,
+    numbered_lines,
 )
 from emrlint.parsers.fhir.tables import load_tables
-from emrlint.parsers.native import bounded_lines
+from emrlint.parsers.native import OversizedLine, bounded_lines
 from emrlint.parsers.problems import InputProblem
 
-__all__ = ["read_fhir", "read_fhir_bulk"]
+__all__ = ["read_fhir", "read_fhir_bulk", "read_fhir_lines", "reads_stays_per_line"]
 
 
 def read_fhir(
@@ -47,6 +50,28 @@ def read_fhir(
         return
     collection = collect_stream(stream, name, is_ndjson, keep_unread=context.strict_fhir)
     yield from _episodes(collection, context)
+
+
+def reads_stays_per_line(path: str, context: ParseContext) -> bool:
+    """Whether `read_fhir` reads this FHIR file one line at a time, each line a stay: the
+    site's `ndjson = "stay-per-line"`, and NDJSON by name or by a first line that is a whole
+    JSON value. Its lines may then be read apart (`--jobs` hands them to the workers)."""
+    if load_tables(context.mapping("fhir")).ndjson != "stay-per-line":
+        return False
+    if path.lower().endswith((".ndjson", ".jsonl")):
+        return True
+    with open(path, "rb") as handle:
+        return first_line(handle)[1] is not None
+
+
+def read_fhir_lines(
+    lines: Iterable[bytes | OversizedLine], name: str, context: ParseContext, first: int = 1
+) -> Iterator[Episode | InputProblem]:
+    """Lines cut from a file that `reads_stays_per_line`, numbered from `first`, read as
+    `read_fhir` reads that file: each line one stay."""
+    load_tables(context.mapping("fhir"))
+    for number, raw in numbered_lines(lines, first):
+        yield from _episodes(line_collection(number, raw, name, context.strict_fhir), context)
 
 
 def read_fhir_bulk(folder: Path, context: ParseContext) -> Iterator[Episode | InputProblem]:

@@ -30,6 +30,9 @@ __all__ = [
     "collect_lines",
     "collect_stream",
     "detect_version",
+    "first_line",
+    "line_collection",
+    "numbered_lines",
 ]
 
 
@@ -239,7 +242,7 @@ def collect_stream(
     if collection is None:
         collection = Collection(file, keep_unread)
     collection.file = file
-    first, first_value = _first_line(stream)
+    first, first_value = first_line(stream)
     if name_says_ndjson or first_value is not None:
         lines = _ndjson_lines(first, first_value, stream)
         head = list(itertools.islice(lines, 2))  # a file of one line is read as a document
@@ -254,17 +257,23 @@ def collect_each_line(
     """An NDJSON input one line at a time, a Collection for each, for feeds whose every line is
     a whole stay (`ndjson = "stay-per-line"`): nothing of a line is kept once the next is read.
     Any other input is one Collection, as `collect_stream` reads it."""
-    first, first_value = _first_line(stream)
+    first, first_value = first_line(stream)
     if not (name_says_ndjson or first_value is not None):
         yield _collect_document(Collection(file, keep_unread), first, stream)
         return
     for number, raw in _ndjson_lines(first, first_value, stream):
-        collection = Collection(file, keep_unread)
-        _collect_lines(collection, [(number, raw)], single=False)
-        yield collection
+        yield line_collection(number, raw, file, keep_unread)
 
 
-def _first_line(stream: BinaryIO) -> tuple[bytes, Any]:
+def line_collection(number: int, raw: Any, file: str, keep_unread: bool = False) -> Collection:
+    """One NDJSON line (raw bytes, or its parsed value) as a Collection of its own, its
+    positions ``line N …``."""
+    collection = Collection(file, keep_unread)
+    _collect_lines(collection, [(number, raw)], single=False)
+    return collection
+
+
+def first_line(stream: BinaryIO) -> tuple[bytes, Any]:
     """The first line (without a byte-order mark) and its JSON value, if it is a whole one."""
     first = stream.readline(MAX_RECORD_BYTES + 1)
     if first.startswith(b"\xef\xbb\xbf"):
@@ -278,12 +287,18 @@ def _first_line(stream: BinaryIO) -> tuple[bytes, Any]:
 
 
 def _ndjson_lines(first: bytes, first_value: Any, stream: BinaryIO) -> Iterator[tuple[int, Any]]:
-    """Numbered lines: the first already read (parsed, if it parsed), then the rest, raw."""
+    """Numbered lines: the first already read (parsed, if it parsed), then the rest, raw; a
+    first line over the record limit is read through and given as one `OversizedLine`, as
+    `bounded_lines` gives any other."""
     if first_value is not None:
         yield 1, first_value
+    elif len(first) > MAX_RECORD_BYTES and not first.endswith(b"\n"):
+        while first and not first.endswith(b"\n"):
+            first = stream.readline(MAX_RECORD_BYTES)
+        yield 1, OversizedLine()
     elif first.strip():
         yield 1, first
-    yield from _numbered(bounded_lines(stream), start=2)
+    yield from numbered_lines(bounded_lines(stream), start=2)
 
 
 def _collect_document(collection: Collection, first: bytes, stream: BinaryIO) -> Collection:
@@ -314,10 +329,13 @@ def _collect_document(collection: Collection, first: bytes, stream: BinaryIO) ->
 
 def collect_lines(collection: Collection, lines: Iterable[bytes | OversizedLine]) -> None:
     """Add every line of one NDJSON file to `collection` (positions ``line N …``)."""
-    _collect_lines(collection, list(_numbered(lines, start=1)), single=False)
+    _collect_lines(collection, list(numbered_lines(lines, start=1)), single=False)
 
 
-def _numbered(lines: Iterable[bytes | OversizedLine], start: int) -> Iterable[tuple[int, Any]]:
+def numbered_lines(
+    lines: Iterable[bytes | OversizedLine], start: int
+) -> Iterator[tuple[int, bytes | OversizedLine]]:
+    """Lines with their numbers from `start`; blank lines are skipped, not counted as data."""
     for number, raw in enumerate(lines, start=start):
         if isinstance(raw, OversizedLine) or raw.strip():
             yield number, raw
