@@ -92,7 +92,13 @@ class Procedure(Record):
     anesthetist: Clinician | None = None
     is_emergency: bool = Field(default=False, description="急诊手术.")
     is_planned_reoperation: bool = Field(default=False, description="分期/计划再手术.")
-    is_unplanned_return: bool = Field(default=False, description="非计划重返手术室.")
+    is_unplanned_return: bool | None = Field(
+        default=None,
+        description=(
+            "非计划重返手术室. Unknown when not given: a later operation then cannot be ruled"
+            " out as an unplanned return, so the NIT-2024-IX rules answer INDETERMINATE."
+        ),
+    )
     has_specimen: bool | None = Field(default=None, description="Specimen sent to pathology.")
     has_implant: bool | None = None
     incision_class: str | None = Field(default=None, description="切口等级 0/I/II/III.")

@@ -74,6 +74,7 @@ def add_surgery(
         anesthesia_method=op.anesthesia,
         anesthetist=None if local else b.anesthetist,
         is_emergency=urgent,
+        is_unplanned_return=False,  # a feed that states it: synth stays have no returns
         has_specimen=rng.random() < 0.6,
         has_implant=b.department.key == "orthopaedics",
         incision_class=rng.choice(("I", "II")),
