@@ -398,12 +398,12 @@ def _judge_items(
     if status == Status.PASS and mode == "at_least" and deadline is not None and found_items:
         last_moment = found_items[-1][1]
         if last_moment is not None:
-            margin = last_moment.lo - deadline.lo
+            margin = _whole_seconds(last_moment.lo - deadline.lo)
     if status == Status.FAIL and mode == "at_least" and matches.late:
         late_item, late_moment = matches.late[0]
         nearest = _found(late_item, late_moment, query.label)
         if deadline is not None:
-            margin = late_moment.lo - deadline.hi
+            margin = _whole_seconds(late_moment.lo - deadline.hi)
     reason = matches.maybe[0][1] if status == Status.INDETERMINATE and matches.maybe else None
     evidence = Evidence(
         window_start=window.start.lo if window is not None and window.start else None,
@@ -440,6 +440,13 @@ def _status(mode: str, need: int, low: int, high: int, closed: bool) -> Status:
     if low == high == need:
         return Status.PASS
     return Status.FAIL if high < need else Status.INDETERMINATE
+
+
+def _whole_seconds(margin: dt.timedelta) -> dt.timedelta:
+    """A margin to the nearest second. A deadline at the end of a day is its last microsecond
+    (23:59:59.999999, so the day is inclusive); measured from it, a note at 10:00 would be
+    "36d10h1min" late instead of 36d10h, and margin_minutes would read 52440.00000001666."""
+    return dt.timedelta(seconds=round(margin.total_seconds()))
 
 
 def _required_words(mode: str, need: int) -> str:

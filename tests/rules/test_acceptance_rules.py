@@ -180,3 +180,19 @@ def test_discharge_note_pending_at_10h_and_fail_at_25h_when_absent() -> None:
 def test_discharge_rule_is_na_while_the_patient_is_in_hospital() -> None:
     ep = build(episode())
     assert statuses(outcomes_of(DISCHARGE, ep, T)) == ["NA"]
+
+
+WORKDAY_NOTE = compile_text(
+    rule_text("  when is_discharged\n  require discharge_note within 2 workdays after discharge")
+)
+
+
+def test_a_margin_past_an_end_of_day_deadline_is_in_whole_minutes() -> None:
+    """Two workdays after a Friday discharge end on Tuesday 23:59:59.999999; a note on
+    Wednesday at 10:00 is late by 10 h, not by 10 h 1 min."""
+    friday = dt.datetime(2024, 5, 17, 10, 0, tzinfo=TZ)
+    wednesday = dt.datetime(2024, 5, 22, 10, 0, tzinfo=TZ)
+    ep = build(episode(doc("discharge_note", wednesday), discharged_at=friday))
+    (outcome,) = outcomes_of(WORKDAY_NOTE, ep, wednesday + DAY)
+    assert outcome.status == Status.FAIL
+    assert outcome.evidence.margin == 10 * H
