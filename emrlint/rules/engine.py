@@ -403,7 +403,7 @@ def _judge_items(
         late_item, late_moment = matches.late[0]
         nearest = _found(late_item, late_moment, query.label)
         if deadline is not None:
-            margin = _whole_seconds(late_moment.lo - deadline.hi)
+            margin = max(_whole_seconds(late_moment.lo - deadline.hi), _ONE_SECOND)
     reason = matches.maybe[0][1] if status == Status.INDETERMINATE and matches.maybe else None
     evidence = Evidence(
         window_start=window.start.lo if window is not None and window.start else None,
@@ -445,8 +445,13 @@ def _status(mode: str, need: int, low: int, high: int, closed: bool) -> Status:
 def _whole_seconds(margin: dt.timedelta) -> dt.timedelta:
     """A margin to the nearest second. A deadline at the end of a day is its last microsecond
     (23:59:59.999999, so the day is inclusive); measured from it, a note at 10:00 would be
-    "36d10h1min" late instead of 36d10h, and margin_minutes would read 52440.00000001666."""
+    "36d10h1min" late instead of 36d10h, and margin_minutes would read 52440.00000001666.
+    A late item is late by at least a second (a note at 00:00 after such a deadline), which
+    reads as "1min" late."""
     return dt.timedelta(seconds=round(margin.total_seconds()))
+
+
+_ONE_SECOND = dt.timedelta(seconds=1)
 
 
 def _required_words(mode: str, need: int) -> str:
