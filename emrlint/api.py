@@ -26,13 +26,19 @@ from emrlint.outcomes import Outcome, Severity
 from emrlint.parsers import InputFormat, InputProblem, ParseContext, read_paths
 from emrlint.rules.compiler import CompiledRule, CompiledRulebook, ParamSpec, literal_value
 from emrlint.rules.engine import RuleSet, RuleStats, RunSettings, evaluate_episode
-from emrlint.rules.loader import default_rulebook_dir, load_rulebooks
+from emrlint.rules.loader import (
+    check_rule_references,
+    code_matches_selector,
+    default_rulebook_dir,
+    load_rulebooks,
+)
 from emrlint.rules.syntax import parse_expression
 from emrlint.rules.workdays import WorkdayCalendar
 
 log = logging.getLogger("emrlint")
 
 __all__ = [
+    "EpisodeHeader",
     "EpisodeResult",
     "LoadedRules",
     "check",
@@ -47,6 +53,25 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class EpisodeHeader:
+    """What a report says about an episode above its findings: the department (at discharge,
+    else on admission) and the admission and discharge times. Small enough to travel back from
+    worker processes, which do not send the episode itself unless a reporter draws it."""
+
+    department: str | None
+    admitted_at: dt.datetime | dt.date
+    discharged_at: dt.datetime | dt.date | None
+
+    @classmethod
+    def of(cls, episode: Episode) -> EpisodeHeader:
+        return cls(
+            episode.discharge_department or episode.department,
+            episode.admitted_at,
+            episode.discharged_at,
+        )
+
+
 @dataclass(frozen=True)
 class EpisodeResult:
     """One episode's outcomes, with the episode itself for reporters that draw it (timelines)
@@ -58,6 +83,15 @@ class EpisodeResult:
     # Outcomes not carried, only counted: (rule id, status, count). Worker processes leave
     # out PASS and NA outcomes when the output shows findings only (see parallel.py).
     omitted: tuple[tuple[str, str, int], ...] = ()
+    # The header facts, carried whether or not the episode is (see `header_facts`).
+    header: EpisodeHeader | None = None
+
+    @property
+    def header_facts(self) -> EpisodeHeader | None:
+        """The header facts: carried, else read from the episode when it is carried."""
+        if self.header is not None:
+            return self.header
+        return EpisodeHeader.of(self.episode) if self.episode is not None else None
 
 
 @dataclass(frozen=True)
@@ -86,9 +120,12 @@ def load_rules(
     use_cache: bool = True,
 ) -> LoadedRules:
     """Load rulebooks (the shipped ones unless `paths` or the config name others), apply
-    select/ignore, and bind parameters: rulebook defaults overridden by the config."""
+    select/ignore, and bind parameters: rulebook defaults overridden by the config. A selector
+    or a `[rules.severity]` key that names no rule is an error (UsageError / ConfigError)."""
+    select, ignore = tuple(select), tuple(ignore)
     rulebook_paths = list(paths or config.rulebook_paths or [default_rulebook_dir()])
     books = tuple(load_rulebooks(rulebook_paths, config.vocabulary, use_cache))
+    check_rule_references(config, books, select, ignore, use_cache)
     chosen = select_rules(
         [rule for book in books for rule in book.rules],
         [*config.select, *select],
@@ -111,12 +148,6 @@ def select_rules(
 
     kept = [r for r in rules if not select or matches(r, select)]
     return [r for r in kept if not matches(r, ignore)]
-
-
-def code_matches_selector(code: str, selector: str) -> bool:
-    """`NIT-2024-I` selects NIT-2024-I and NIT-2024-I-…, never NIT-2024-II: selectors match
-    whole hyphen-separated parts."""
-    return code == selector or code.startswith(selector.rstrip("-") + "-")
 
 
 def _bind_params(books: Sequence[CompiledRulebook], config: Config) -> dict[str, Any]:
@@ -261,7 +292,13 @@ def episode_result(
     omitted = tuple(
         (rule_id, status, count) for (rule_id, status), count in sorted((passing or {}).items())
     )
-    return EpisodeResult(episode.id, outcomes, episode if keep_episode else None, omitted)
+    return EpisodeResult(
+        episode.id,
+        outcomes,
+        episode if keep_episode else None,
+        omitted,
+        EpisodeHeader.of(episode),
+    )
 
 
 def parse_context(

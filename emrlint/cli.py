@@ -17,9 +17,10 @@ import traceback
 from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO, get_origin
 
 import click
+from pydantic import BaseModel
 
 from emrlint import __version__
 from emrlint.api import (
@@ -37,7 +38,7 @@ from emrlint.model import Episode
 from emrlint.outcomes import Severity
 from emrlint.parallel import BIG_INPUT_BYTES, check_parallel, default_jobs
 from emrlint.parsers import InputFormat, InputProblem, ParseContext, read_paths
-from emrlint.privacy import Pseudonymizer, deidentify_key
+from emrlint.privacy import Pseudonymizer, deidentify_key, deidentify_key_origin
 from emrlint.reporters import (
     FORMATS,
     RATE_FORMATS,
@@ -202,7 +203,7 @@ def check_command(
 ) -> int:
     """Check records: files, folders (recursively) or - for stdin."""
     config = _config(config_path)
-    rules = load_rules(config, list(rulebook_paths) or None, select, ignore, not no_cache)
+    rules = _rules_to_run(config, rulebook_paths, select, ignore, not no_cache)
     _freeze_long_lived()
     moment = parse_as_of(as_of, config.timezone) if as_of else dt.datetime.now(config.timezone)
     fail_level = Severity(fail_on or config.fail_on) if (fail_on or config.fail_on) else None
@@ -246,15 +247,7 @@ def check_command(
     finally:
         if output:
             out.close()
-    for what, count in sorted(context.skipped.items()):
-        click.echo(f"skipped {count} × {what}", err=True)
-    for warning in info.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    click.echo(
-        f"checked {summary.episodes} episodes ({summary.input_problems} unreadable) "
-        f"against {len(rules.rules)} rules",
-        err=True,
-    )
+    _echo_run_end(context, info.warnings, summary.episodes, summary.input_problems, rules)
     if rule_stats is not None:
         for rule_id, seconds, calls in rule_stats.slowest(20):
             click.echo(f"  {seconds * 1000:9.1f} ms  {calls:7d} calls  {rule_id}", err=True)
@@ -354,13 +347,38 @@ def _stream(
         if now - started > _PROGRESS_AFTER_SECONDS and now - last_report > 2.0:
             last_report = now
             click.echo(f"… {summary.episodes} episodes checked", err=True)
-    if calendar.fallback_years:  # said once per run, in the report too (design: a field)
-        years = ", ".join(str(year) for year in sorted(calendar.fallback_years))
-        info.warnings.append(
-            f"no statutory working-day calendar for {years}; Monday-Friday was used"
-        )
+    # said once per run, in the report too (design: a field)
+    info.warnings.extend(_calendar_warnings(calendar))
     reporter.finish(out, summary)
     return summary, failures
+
+
+def _calendar_warnings(calendar: WorkdayCalendar) -> list[str]:
+    """What a run must say about its working-day calendar once the results are in: the years
+    it had no statutory calendar for and counted Monday-Friday instead (never silently)."""
+    if not calendar.fallback_years:
+        return []
+    years = ", ".join(str(year) for year in sorted(calendar.fallback_years))
+    return [f"no statutory working-day calendar for {years}; Monday-Friday was used"]
+
+
+def _echo_run_end(
+    context: ParseContext,
+    warnings: Iterable[str],
+    episodes: int,
+    unreadable: int,
+    rules: LoadedRules,
+) -> None:
+    """The closing lines `check` and `rates` write on stderr: what the readers skipped on
+    purpose, the run's warnings, and what was checked."""
+    for what, count in sorted(context.skipped.items()):
+        click.echo(f"skipped {count} × {what}", err=True)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"checked {episodes} episodes ({unreadable} unreadable) against {len(rules.rules)} rules",
+        err=True,
+    )
 
 
 @main.command("rates")
@@ -398,7 +416,7 @@ def rates_command(
     the same evaluation as `check`, optionally by department, attending, month and quarter."""
     dimensions = parse_by(by)
     config = _config(config_path)
-    rules = load_rules(config, list(rulebook_paths) or None, select, ignore)
+    rules = _rules_to_run(config, rulebook_paths, select, ignore, True)
     _freeze_long_lived()
     moment = parse_as_of(as_of, config.timezone) if as_of else dt.datetime.now(config.timezone)
     calendar = WorkdayCalendar(config.extra_holidays, config.extra_workdays)
@@ -425,6 +443,8 @@ def rates_command(
     finally:
         if output:
             out.close()
+    warnings = _calendar_warnings(calendar)
+    _echo_run_end(context, warnings, report.episodes, report.input_problems, rules)
     return EXIT_OK
 
 
@@ -489,7 +509,36 @@ def _converter(target: str) -> Callable[[Episode], str]:
         from emrlint.writers.hl7v2 import episode_to_hl7v2
 
         return episode_to_hl7v2
-    return lambda episode: episode.model_dump_json(exclude_defaults=True)
+    return _native_json
+
+
+def _native_json(episode: Episode) -> str:
+    """An episode in the native format, as compact as reading it back allows: values equal to
+    their defaults are left out, except the `format` tag and the tags that tell members of a
+    union apart (an event's `type`), without which the reader cannot tell what an item is."""
+    data = {"format": episode.format, **_with_tags(episode)}
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _with_tags(model: BaseModel) -> dict[str, Any]:
+    """`model` dumped without its defaults, but with every `Literal` field (a union tag) kept,
+    first, at every depth."""
+    data = model.model_dump(mode="json", exclude_defaults=True)
+    tags: dict[str, Any] = {}
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        if get_origin(field.annotation) is Literal:
+            tags[name] = value
+        elif name not in data:
+            continue
+        elif isinstance(value, BaseModel):
+            data[name] = _with_tags(value)
+        elif isinstance(value, list | tuple):
+            data[name] = [
+                _with_tags(item) if isinstance(item, BaseModel) else written
+                for item, written in zip(value, data[name], strict=True)
+            ]
+    return {**tags, **data}
 
 
 @main.command("schema")
@@ -509,8 +558,12 @@ def config_command(show: bool, config_path: Path | None) -> int:
     """Show the effective configuration and where each value came from."""
     config = _config(config_path)
     click.echo(f"# configuration file: {config.file or 'none (defaults)'}")
+    key_origin = deidentify_key_origin(config)  # the file or the environment; never the key
     for key, (value, origin) in sorted(config.effective().items()):
-        click.echo(f"{key} = {json.dumps(value, ensure_ascii=False, default=str)}  # {origin}")
+        shown = json.dumps(value, ensure_ascii=False, default=str)
+        if key == "site.deidentify_key" and key_origin is not None:
+            shown, origin = "<set>", key_origin
+        click.echo(f"{key} = {shown}  # {origin}")
     return EXIT_OK
 
 
@@ -526,6 +579,24 @@ def kinds_command(config_path: Path | None) -> int:
     for group, members in vocabulary.groups.items():
         click.echo(f"group {group}: {', '.join(members)}")
     return EXIT_OK
+
+
+def _rules_to_run(
+    config: Config,
+    rulebook_paths: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    use_cache: bool,
+) -> LoadedRules:
+    """The rules `check` and `rates` run; none at all is a usage error, never an empty pass
+    (e.g. `--rulebooks mine.rules --select BW`: BW names shipped rules, none of them loaded)."""
+    rules = load_rules(config, list(rulebook_paths) or None, select, ignore, use_cache)
+    if not rules.rules:
+        raise UsageError(
+            "no rule to run: the rulebooks loaded and --select/--ignore (or [rules] select/"
+            "ignore) leave none; `emrlint rules` lists what is loaded"
+        )
+    return rules
 
 
 def _load(

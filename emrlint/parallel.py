@@ -34,9 +34,9 @@ from emrlint.parsers import (
     InputFormat,
     InputProblem,
     ParseContext,
-    detect_format,
     iter_input_files,
-    read_paths,
+    read_input,
+    sniff_file,
 )
 from emrlint.parsers.native import bounded_lines, read_jsonl
 from emrlint.rules.engine import RuleSet, RuleStats, RunSettings
@@ -156,7 +156,8 @@ def check_parallel(
 ) -> Iterator[EpisodeResult | InputProblem]:
     """Like `api.check`, on `jobs` processes; stdin is not supported here (use jobs=1).
     `keep_episodes=False` leaves `EpisodeResult.episode` empty, for reporters that never
-    read it, and saves sending every episode back from the workers; `findings_only=True` sends
+    read it, and saves sending every episode back from the workers (the few facts a report
+    heads an episode with still come back, in `EpisodeResult.header`); `findings_only=True` sends
     PASS and NA outcomes back as counts (`EpisodeResult.omitted`), for outputs that list
     findings only. What the workers' calendars fell back on is added to
     `calendar.fallback_years`, and their per-rule timings to `stats`, as results arrive."""
@@ -199,13 +200,13 @@ def _received(
 def _chunks(
     paths: Iterable[str], context: ParseContext, input_format: InputFormat
 ) -> Iterator[list[Any]]:
-    for file in iter_input_files(paths):
+    for file in iter_input_files(paths, context.skipped):
         if _is_jsonl(file, input_format):
             yield from _line_chunks(file, fhir=False)
         elif _is_fhir_stay_lines(file, context, input_format):
             yield from _line_chunks(file, fhir=True)
         else:
-            yield from _batched(read_paths([file], context, input_format))
+            yield from _batched(read_input(file, context, input_format))
 
 
 def _is_jsonl(file: str, input_format: InputFormat) -> bool:
@@ -231,11 +232,9 @@ def _format_of(file: str, input_format: InputFormat) -> InputFormat | None:
     if input_format != InputFormat.auto:
         return input_format
     try:
-        with open(file, "rb") as handle:
-            head = handle.read(4096)
+        return sniff_file(file)  # the decision read_paths makes
     except OSError:
         return None
-    return detect_format(head, file)
 
 
 def _line_chunks(file: str, fhir: bool) -> Iterator[list[Any]]:

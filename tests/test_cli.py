@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import T, episode
+from emrlint.api import parse_context
+from emrlint.config import load_config
+from emrlint.model import Episode
+from emrlint.model.episode import FORMAT_VERSION
+from emrlint.parsers import read_paths
+from emrlint.writers.fhir import episode_to_fhir
+from tests.builders import T, build, episode
 from tests.conftest import REPO, run_cli
 
 MINI = str(Path(__file__).parent / "fixtures" / "mini.rules")
@@ -244,3 +250,59 @@ def test_calendar_fallback_is_a_warning_and_a_field_of_the_report(tmp_path: Path
     warnings = json.loads(result.stdout)["run"]["warnings"]
     assert any("2031" in warning and "Monday-Friday" in warning for warning in warnings)
     assert "warning: no statutory working-day calendar for 2031" in result.stderr
+
+
+@pytest.mark.parametrize("source", ["native", "fhir", "hl7v2"])
+def test_convert_to_native_reads_back_as_the_same_episodes(tmp_path: Path, source: str) -> None:
+    """Native output keeps what reading needs (each event's `type`, the `format` tag), so
+    every converted example reads back into the episodes its source was read as."""
+    folder = REPO / "examples" / source
+    site = folder / "emrlint.toml"
+    config_args = ["--config", str(site)] if site.is_file() else []
+    out = tmp_path / "native"
+    result = run_cli("convert", str(folder), *config_args, "--output-dir", str(out))
+    assert result.returncode == 0, result.stderr
+    context = parse_context(load_config(site if site.is_file() else None, search_from=tmp_path))
+
+    def episodes(path: Path) -> dict[str, Episode]:
+        read = list(read_paths([str(path)], context))
+        assert all(isinstance(item, Episode) for item in read), read
+        return {item.id: item for item in read if isinstance(item, Episode)}
+
+    original, converted = episodes(folder), episodes(out)
+    assert converted.keys() == original.keys() and len(original) == 13
+    for episode_id, episode_read in original.items():
+        assert converted[episode_id] == episode_read, episode_id
+    for written in out.iterdir():
+        assert json.loads(written.read_text(encoding="utf-8"))["format"] == FORMAT_VERSION
+
+
+def test_rates_ends_with_the_same_warnings_skips_and_counts_as_check(tmp_path: Path) -> None:
+    """Both commands evaluate the same way, so both say on stderr what the readers skipped,
+    that 2031 had no statutory calendar (Monday-Friday was used), and what was checked."""
+    rules = tmp_path / "w.rules"
+    rules.write_text(
+        'rule X-1-w "工作日" / "workdays"\n  severity minor category timeliness '
+        'tags X-1 cites "c"\n  when is_discharged\n'
+        "  require discharge_note within 2 workdays after discharge\n",
+        encoding="utf-8",
+    )
+    stay = episode(
+        id="e2031", admitted_at="2031-03-01T08:00+08:00", discharged_at="2031-03-05T08:00+08:00"
+    )
+    _write_jsonl(tmp_path / "in.jsonl", [json.dumps(stay), '{"id": "cut'])
+    bundle = episode_to_fhir(build(episode(id="f1", discharged_at=T)))
+    orphan = {"resourceType": "Procedure", "id": "o1", "status": "completed"}
+    bundle["entry"].append({"fullUrl": "urn:uuid:o1", "resource": orphan})
+    (tmp_path / "bundle.json").write_text(json.dumps(bundle), encoding="utf-8")
+    inputs = [str(tmp_path / "in.jsonl"), str(tmp_path / "bundle.json")]
+    common = ["--rulebooks", str(rules), "--as-of", "2031-06-01"]
+    checked = run_cli("check", *inputs, *common, "--format", "json")
+    rated = run_cli("rates", *inputs, *common, "--format", "json")
+    assert rated.returncode == 0, rated.stderr
+    assert rated.stderr == checked.stderr
+    assert rated.stderr.splitlines() == [
+        "skipped 1 × FHIR Procedure not linked to an inpatient Encounter",
+        "warning: no statutory working-day calendar for 2031; Monday-Friday was used",
+        "checked 2 episodes (1 unreadable) against 1 rules",
+    ]

@@ -204,10 +204,51 @@ def test_a_stay_per_line_fhir_feed_is_parsed_by_the_workers_not_the_parent(
     def parent_reads(*args: object, **kwargs: object) -> None:
         raise AssertionError("the parent parsed the feed")
 
-    monkeypatch.setattr(parallel, "read_paths", parent_reads)
+    monkeypatch.setattr(parallel, "read_input", parent_reads)
     results = list(
         parallel.check_parallel(
             [str(feed)], config, load_rules(config, [Path(MINI)]), AS_OF, jobs=2, findings_only=True
         )
     )
     assert sum(isinstance(r, EpisodeResult) for r in results) == 139  # one line is cut
+
+
+def test_jobs_2_text_report_is_byte_identical_to_jobs_1_headers_included(tmp_path: Path) -> None:
+    """The workers do not send episodes back for the text report, yet each episode's header
+    still names its department and its admission and discharge times."""
+    lines = [
+        json.dumps(
+            episode(
+                id=f"ep-{index:03d}",
+                department="普外科",
+                discharge_department="心内科" if index % 2 else None,
+                discharged_at=T,
+            ),
+            ensure_ascii=False,
+        )
+        for index in range(150)
+    ]
+    data = tmp_path / "batch.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    array = tmp_path / "more.json"  # read in the parent, evaluated in the workers
+    array.write_text(json.dumps([episode(id="arr-1", department="儿科")], ensure_ascii=False))
+    outputs = []
+    for jobs in ("1", "2"):
+        result = run_cli(
+            "check",
+            str(data),
+            str(array),
+            "--rulebooks",
+            MINI,
+            "--as-of",
+            "2025-01-01",
+            "--jobs",
+            jobs,
+        )
+        assert result.returncode == 1, result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    headers = [line for line in outputs[1].splitlines() if line.startswith("病历 ")]
+    assert headers[0] == "病历 ep-000  普外科  入院 2024-04-26 10:00  出院 2024-05-06 10:00"
+    assert headers[1] == "病历 ep-001  心内科  入院 2024-04-26 10:00  出院 2024-05-06 10:00"
+    assert headers[-1] == "病历 arr-1  儿科  入院 2024-04-26 10:00"

@@ -22,14 +22,14 @@ RECORD = (
 @dataclass(frozen=True)
 class Case:
     name: str
-    files: dict[str, str]  # name -> content, written into tmp_path
+    files: dict[str, str | bytes]  # name -> content, written into tmp_path
     args: Callable[[Path], list[str]]
     expect: str  # text that must appear on stderr (or stdout for result rows)
     status: int = 2
     env: dict[str, str] | None = None
 
 
-def _config(text: str) -> dict[str, str]:
+def _config(text: str | bytes) -> dict[str, str | bytes]:
     return {"emrlint.toml": text, "in.jsonl": RECORD}
 
 
@@ -114,6 +114,49 @@ CASES = [
         "not a date",
     ),
     Case(
+        "config-value-of-wrong-type",
+        _config("[site]\ntimezone = 8\n"),
+        lambda t: _check(t),
+        "emrlint.toml:2:1",
+    ),
+    Case(
+        "config-table-given-a-value",
+        _config("site = 5\n"),
+        lambda t: _check(t),
+        "`site` must be a table",
+    ),
+    Case(
+        "config-list-of-wrong-items",
+        _config("[rules]\nselect = [1, 2]\n"),
+        lambda t: _check(t),
+        "must be a list of strings",
+    ),
+    Case(
+        "config-utf16",
+        _config('[site]\ntimezone = "Asia/Shanghai"\n'.encode("utf-16")),
+        lambda t: _check(t),
+        "this file is UTF-16",
+    ),
+    Case(
+        "config-unknown-output-language",
+        _config('[output]\nlang = "fr"\n'),
+        lambda t: _check(t),
+        "lang must be one of zh, en",
+    ),
+    Case(
+        "rulebook-without-rules",
+        {"r.rules": "param note_deadline = 24h\n", "in.jsonl": RECORD},
+        lambda t: ["check", str(t / "in.jsonl"), "--rulebooks", str(t / "r.rules")],
+        "holds no rule",
+    ),
+    Case(
+        "native-format-tag-unknown",
+        {"in.jsonl": RECORD.replace('{"id"', '{"format": "emrlint.episode/2", "id"')},
+        lambda t: ["check", str(t / "in.jsonl"), "--rulebooks", MINI],
+        "format: Input should be 'emrlint.episode/1'",
+        status=1,
+    ),
+    Case(
         "rulebook-syntax",
         {"r.rules": 'rule X-1-a "a" / "a"\n  severity\n', "in.jsonl": RECORD},
         lambda t: ["check", str(t / "in.jsonl"), "--rulebooks", str(t / "r.rules")],
@@ -179,14 +222,52 @@ CASES = [
 ]
 
 
+# Selectors and severity overrides checked against the loaded rules (loader.check_rule_references).
+RULE_REFERENCES = [
+    Case(
+        "select-matching-nothing",
+        {"in.jsonl": RECORD},
+        lambda t: ["check", str(t / "in.jsonl"), "--rulebooks", MINI, "--select", "NOPE-123"],
+        "--select 'NOPE-123' matches no rule id or tag",
+    ),
+    Case(
+        "ignore-with-a-typo",
+        {"in.jsonl": RECORD},
+        lambda t: ["check", str(t / "in.jsonl"), "--rulebooks", MINI, "--ignore", "MINI-3"],
+        "--ignore 'MINI-3' matches no rule id or tag",
+    ),
+    Case(
+        "config-selector-matching-nothing",
+        _config('[rules]\nignore = ["mini-2"]\n'),
+        lambda t: _check(t),
+        "did you mean `MINI-2`?",
+    ),
+    Case(
+        "config-severity-of-unknown-rule",
+        _config('[rules.severity]\n"MINI-1-discharge-notee" = "critical"\n'),
+        lambda t: _check(t),
+        "did you mean `MINI-1-discharge-note`?",
+    ),
+]
+
+
 def test_at_least_fifteen_distinct_user_errors_are_covered() -> None:
     assert len({case.name for case in CASES}) >= 15
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+@pytest.mark.parametrize(
+    "case",
+    [
+        *(pytest.param(case, id=case.name) for case in CASES),
+        *(pytest.param(case, id=case.name) for case in RULE_REFERENCES),
+    ],
+)
 def test_user_error_gives_a_message_not_a_traceback(case: Case, tmp_path: Path) -> None:
     for name, content in case.files.items():
-        (tmp_path / name).write_text(content, encoding="utf-8")
+        if isinstance(content, bytes):
+            (tmp_path / name).write_bytes(content)
+        else:
+            (tmp_path / name).write_text(content, encoding="utf-8")
     result = run_cli(*case.args(tmp_path), env=case.env)
     assert result.returncode == case.status, result.stdout + result.stderr
     assert "Traceback" not in result.stderr

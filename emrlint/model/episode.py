@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Final, Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -28,7 +29,9 @@ from emrlint.model.time import TimePoint
 
 __all__ = ["FORMAT_VERSION", "ITEM_LISTS", "Episode"]
 
-FORMAT_VERSION = "emrlint.episode/1"
+# The one native format version: `format` accepts this value only (docs/native-format.md).
+FormatVersion = Literal["emrlint.episode/1"]
+FORMAT_VERSION: Final[str] = get_args(FormatVersion)[0]
 
 ITEM_LISTS = (
     "transfers",
@@ -50,7 +53,10 @@ _REFERENCE_FIELDS = ("about", "order_id", "observation_id")
 class Episode(Record):
     """One inpatient stay (住院一次), from admission to discharge or death."""
 
-    format: str = Field(default=FORMAT_VERSION, description="Native format version tag.")
+    format: FormatVersion = Field(
+        default=FORMAT_VERSION,
+        description="Native format version tag; no other value is accepted.",
+    )
     id: Identifier = Field(description="Episode id: the visit number (住院号+次数).")
     patient: Patient
     site_id: str | None = Field(default=None, description="Hospital or campus id.")

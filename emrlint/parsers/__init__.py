@@ -10,8 +10,8 @@ import datetime as dt
 import logging
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,6 +20,7 @@ from emrlint.model import Episode
 from emrlint.parsers.context import ParseContext
 from emrlint.parsers.native import bounded_lines, read_json_stream, read_jsonl
 from emrlint.parsers.problems import InputProblem
+from emrlint.parsers.sniff import InputFormat, detect_format, sniff, sniff_file
 
 __all__ = [
     "InputFormat",
@@ -28,29 +29,26 @@ __all__ = [
     "detect_format",
     "is_fhir_bulk_folder",
     "iter_input_files",
+    "read_input",
     "read_paths",
+    "sniff_file",
 ]
 
 # Logs name files, positions and formats only: never record content (docs/privacy.md).
 log = logging.getLogger("emrlint.parsers")
 
 INPUT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".hl7", ".txt", ".er7")
+_BULK_SUFFIXES = (".ndjson", ".json")  # what read_fhir_bulk reads of a bulk folder
 _SNIFF_BYTES = 4096
 
 
-class InputFormat(StrEnum):
-    auto = "auto"
-    native = "native"  # JSON document or JSON array
-    jsonl = "jsonl"
-    fhir = "fhir"
-    hl7v2 = "hl7v2"
-
-
-def iter_input_files(paths: Iterable[str]) -> Iterator[str]:
+def iter_input_files(paths: Iterable[str], skipped: Counter[str] | None = None) -> Iterator[str]:
     """Expand folders recursively (sorted, so runs are reproducible); `-` stands for stdin.
 
     A folder holding a FHIR bulk export (`*.ndjson` files of FHIR resources) is yielded as
-    the folder itself: its files are only meaningful together.
+    the folder itself, since those files are only meaningful together; its other input files
+    (HL7 v2, JSONL…) and subfolders are expanded as usual. Files in folders whose suffix is
+    not in INPUT_SUFFIXES are counted in `skipped`, never dropped unseen.
     """
     for raw in paths:
         if raw == "-":
@@ -58,22 +56,27 @@ def iter_input_files(paths: Iterable[str]) -> Iterator[str]:
             continue
         path = Path(raw)
         if path.is_dir():
-            yield from _expand_folder(path)
+            yield from _expand_folder(path, skipped)
         elif path.is_file():
             yield str(path)
         else:
             raise UsageError(f"cannot open {raw}: no such file or folder")
 
 
-def _expand_folder(folder: Path) -> Iterator[str]:
-    if is_fhir_bulk_folder(folder):
+def _expand_folder(folder: Path, skipped: Counter[str] | None) -> Iterator[str]:
+    bulk = is_fhir_bulk_folder(folder)
+    if bulk:
         yield str(folder)
-        return
     for child in sorted(folder.iterdir()):
+        suffix = child.suffix.lower()
         if child.is_dir():
-            yield from _expand_folder(child)
-        elif child.is_file() and child.suffix.lower() in INPUT_SUFFIXES:
+            yield from _expand_folder(child, skipped)
+        elif not child.is_file() or (bulk and suffix in _BULK_SUFFIXES):
+            continue
+        elif suffix in INPUT_SUFFIXES:
             yield str(child)
+        elif skipped is not None:
+            skipped[f"files in folders not read (suffix {suffix or 'none'})"] += 1
 
 
 def is_fhir_bulk_folder(folder: Path) -> bool:
@@ -106,21 +109,6 @@ def _head(path: Path) -> bytes | None:
         return None
 
 
-def detect_format(head: bytes, name: str) -> InputFormat:
-    """Decide by content; the file name only breaks ties (a one-line JSONL file)."""
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith((b"MSH|", b"FHS|", b"BHS|", b"\x0bMSH|")):
-        return InputFormat.hl7v2
-    if b'"resourceType"' in head:
-        return InputFormat.fhir
-    if name.lower().endswith((".jsonl", ".ndjson")):
-        return InputFormat.jsonl
-    first_line, _, rest = text.partition(b"\n")
-    if first_line.rstrip().endswith(b"}") and rest.lstrip().startswith(b"{"):
-        return InputFormat.jsonl
-    return InputFormat.native
-
-
 def read_paths(
     paths: Iterable[str],
     context: ParseContext | dt.tzinfo,
@@ -130,31 +118,47 @@ def read_paths(
     """Every record of every input, in input order. `context` may be just a timezone."""
     if not isinstance(context, ParseContext):
         context = ParseContext(tz=context)
-    for file in iter_input_files(paths):
-        if file == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            yield from _read_stream(stream, "<stdin>", context, input_format)
-            continue
-        if Path(file).is_dir():
-            from emrlint.parsers.fhir import read_fhir_bulk
+    for file in iter_input_files(paths, context.skipped):
+        yield from read_input(file, context, input_format, stdin)
 
-            yield from read_fhir_bulk(Path(file), context)
-            continue
-        try:
-            handle = open(file, "rb")  # noqa: SIM115 - closed below, after streaming
-        except OSError as error:
-            yield InputProblem(file, "whole file", f"cannot read: {error.strerror}")
-            continue
-        with handle:
-            yield from _read_stream(handle, file, context, input_format)
+
+def read_input(
+    file: str,
+    context: ParseContext,
+    input_format: InputFormat = InputFormat.auto,
+    stdin: BinaryIO | None = None,
+) -> Iterator[Episode | InputProblem]:
+    """Every record of one input as `iter_input_files` gives it: a file, `-` (stdin), or a
+    FHIR bulk folder (read as one unit, without the folder's other files)."""
+    if file == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        yield from _read_stream(stream, "<stdin>", context, input_format)
+        return
+    if Path(file).is_dir():
+        from emrlint.parsers.fhir import read_fhir_bulk
+
+        yield from read_fhir_bulk(Path(file), context)
+        return
+    try:
+        handle = open(file, "rb")  # noqa: SIM115 - closed below, after streaming
+    except OSError as error:
+        yield InputProblem(file, "whole file", f"cannot read: {error.strerror}")
+        return
+    with handle:
+        yield from _read_stream(handle, file, context, input_format)
 
 
 def _read_stream(
     stream: BinaryIO, name: str, context: ParseContext, input_format: InputFormat
 ) -> Iterator[Episode | InputProblem]:
     tz = context.tz
-    head = stream.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if hasattr(stream, "peek") else b""
-    fmt = detect_format(head, name) if input_format == InputFormat.auto else input_format
+    fmt = input_format
+    if input_format == InputFormat.auto:
+        sniffed = sniff(stream, name)
+        if sniffed.format is None:
+            yield InputProblem(name, "whole file", sniffed.problem or "cannot be read")
+            return
+        fmt, stream = sniffed.format, sniffed.stream
     log.debug("reading %s as %s", name, fmt.value)
     if fmt == InputFormat.jsonl:
         yield from read_jsonl(bounded_lines(stream), name, tz)

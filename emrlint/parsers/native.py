@@ -20,6 +20,7 @@ __all__ = [
     "MAX_RECORD_BYTES",
     "bounded_lines",
     "episode_from_mapping",
+    "json_error_at",
     "read_json_document",
     "read_json_stream",
     "read_jsonl",
@@ -58,8 +59,9 @@ def read_json_document(content: bytes, file: str, tz: dt.tzinfo) -> Iterator[Par
     try:
         data = orjson.loads(content)
     except orjson.JSONDecodeError as error:
-        line = _line_of(content, error.pos)
-        yield InputProblem(file, f"line {line}", f"invalid JSON: {error.msg}", line=line)
+        line, column = json_error_at(content, error)
+        reason = f"invalid JSON (column {column}): {error.msg}"
+        yield InputProblem(file, f"line {line}", reason, line=line)
         return
     if isinstance(data, list):
         for index, item in enumerate(data):
@@ -98,7 +100,7 @@ def read_jsonl(
             yield InputProblem(
                 file,
                 f"line {number}",
-                f"invalid JSON (column {error.colno}): {error.msg}",
+                f"invalid JSON (column {json_error_at(text, error)[1]}): {error.msg}",
                 line=number,
             )
             continue
@@ -142,8 +144,17 @@ def read_json_stream(
     yield from read_json_document(content, file, tz)
 
 
-def _line_of(content: bytes, pos: int) -> int:
-    return content.count(b"\n", 0, max(pos, 0)) + 1
+def json_error_at(content: bytes, error: orjson.JSONDecodeError) -> tuple[int, int]:
+    """Line and column (from 1; columns in characters, as an editor shows them) of the error
+    orjson found in `content`. orjson counts in the decoded text, not in bytes; when the bytes
+    are not UTF-8 it names the start of the input, so the first bad byte is found here."""
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        line_start = content.rfind(b"\n", 0, bad.start) + 1
+        column = len(content[line_start : bad.start].decode("utf-8")) + 1
+        return content.count(b"\n", 0, bad.start) + 1, column
+    return error.lineno, error.colno
 
 
 def _json_type(value: Any) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-__all__ = ["InputProblem", "describe_validation_error"]
+__all__ = ["InputProblem", "combine", "describe_validation_error"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +37,22 @@ def describe_validation_error(error: ValidationError, limit: int = 5) -> str:
     if more > 0:
         parts.append(f"and {more} more")
     return "; ".join(parts)
+
+
+def combine(problems: Sequence[InputProblem], limit: int = 5) -> InputProblem:
+    """One problem for one record that has several (a stay whose Encounter and items each have
+    one), so that the record still gives one result: at the first problem's position, with
+    every reason, each after its own position where that is not the first's; past `limit`
+    reasons, the rest are counted."""
+    first = problems[0]
+    parts = []
+    for problem in problems[:limit]:
+        if problem.file != first.file:
+            parts.append(f"{problem.file} {problem.position}: {problem.reason}")
+        elif problem.position != first.position:
+            parts.append(f"{problem.position}: {problem.reason}")
+        else:
+            parts.append(problem.reason)
+    if len(problems) > limit:
+        parts.append(f"and {len(problems) - limit} more")
+    return InputProblem(first.file, first.position, "; ".join(parts), first.episode_id, first.line)

@@ -94,16 +94,13 @@ class TextReporter:
     def _episode_header(self, result: EpisodeResult) -> str:
         zh = self.lang == "zh"
         parts = [("病历 " if zh else "episode ") + result.episode_id]
-        episode = result.episode
-        if episode is not None:
-            department = episode.discharge_department or episode.department
-            if department:
-                parts.append(department)
-            parts.append(("入院 " if zh else "admitted ") + format_value(episode.admitted_at))
-            if episode.discharged_at is not None:
-                parts.append(
-                    ("出院 " if zh else "discharged ") + format_value(episode.discharged_at)
-                )
+        facts = result.header_facts  # carried even when the episode is not (--jobs)
+        if facts is not None:
+            if facts.department:
+                parts.append(facts.department)
+            parts.append(("入院 " if zh else "admitted ") + format_value(facts.admitted_at))
+            if facts.discharged_at is not None:
+                parts.append(("出院 " if zh else "discharged ") + format_value(facts.discharged_at))
         header = "  ".join(parts)
         return click.style(header, bold=True) if self.colour else header
 

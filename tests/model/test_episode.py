@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from emrlint.model import Episode
+from emrlint.model import FORMAT_VERSION, Episode
 from tests.builders import TZ, T, build, doc, episode, procedure
 
 
@@ -57,3 +57,23 @@ def test_discharge_before_admission_is_rejected() -> None:
 def test_surgical_level_must_be_one_to_four() -> None:
     with pytest.raises(ValidationError, match="level"):
         build(episode(procedure(level=5)))
+
+
+@pytest.mark.parametrize("tag", ["emrlint.episode/2", "fhir", ""])
+def test_format_tag_other_than_the_native_version_is_rejected_naming_the_field(
+    tag: str,
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        build(episode(format=tag))
+    (error,) = raised.value.errors()
+    assert error["loc"] == ("format",)
+
+
+def test_format_tag_of_the_native_version_or_none_is_accepted() -> None:
+    assert build(episode(format=FORMAT_VERSION)).format == FORMAT_VERSION
+    assert build(episode()).format == FORMAT_VERSION
+
+
+def test_schema_allows_only_the_native_format_tag() -> None:
+    schema = Episode.model_json_schema(mode="validation")
+    assert schema["properties"]["format"]["const"] == FORMAT_VERSION

@@ -255,6 +255,25 @@ def test_bad_json_is_one_problem_with_its_line() -> None:
     assert problem.position == "line 3" and "invalid JSON" in problem.reason
 
 
+def test_bad_json_after_multibyte_text_names_the_exact_line_and_column() -> None:
+    named = patient(name=[{"text": "测试患者" * 30}])  # 120 characters, 360 bytes
+    lines = json.dumps(bundle(named, encounter()), ensure_ascii=False, indent=1).split("\n")
+    broken = next(n for n, line in enumerate(lines) if '"finished"' in line)
+    lines[broken] += ","  # a second comma: a key was expected
+    results, _ = run("\n".join(lines).encode("utf-8"))
+    (problem,) = results
+    assert isinstance(problem, InputProblem)
+    assert (problem.line, problem.position) == (broken + 1, f"line {broken + 1}")
+    assert problem.reason.startswith(f"invalid JSON (column {len(lines[broken])}): ")
+
+
+def test_a_bad_ndjson_line_names_the_column_of_its_first_byte_that_is_not_utf8() -> None:
+    bad = '{"resourceType": "Patient", "name": [{"text": "测试'.encode() + b'\xff"}]}'
+    results, _ = run(json.dumps(encounter()).encode() + b"\n" + bad, name="export.ndjson")
+    problem = next(r for r in results if isinstance(r, InputProblem))
+    assert problem.line == 2 and problem.reason.startswith("invalid JSON (column 50): ")
+
+
 def test_malformed_records_each_give_a_result_and_the_rest_is_still_read() -> None:
     broken = procedure("broken", "Encounter/e2")
     broken["performer"] = [
@@ -282,13 +301,133 @@ def test_malformed_records_each_give_a_result_and_the_rest_is_still_read() -> No
     assert [(e.id, [p.id for p in e.procedures]) for e in episodes] == [("e1", ["fine"])]
 
 
-def test_an_item_whose_encounter_reference_is_broken_is_reported() -> None:
-    orphan = procedure("orphan", "urn:uuid:99999999-9999-9999-9999-999999999999")
-    results, _ = run(bundle(patient(), encounter(), orphan))
-    problem = next(r for r in results if isinstance(r, InputProblem))
-    assert problem.position == "entry [2] Procedure/orphan"
-    assert "encounter" in problem.reason and "not in the input" in problem.reason
-    assert any(isinstance(r, Episode) for r in results)
+BROKEN = "urn:uuid:99999999-9999-9999-9999-999999999999"
+NOT_IN_INPUT = "the referenced resource (uuid full URL) is not in the input"
+
+
+def test_an_item_whose_encounter_reference_is_broken_makes_its_stay_a_problem() -> None:
+    results, _ = run(bundle(patient(), encounter(), procedure("orphan", BROKEN)))
+    (problem,) = results  # one result for the stay: not an episode checked without the item
+    assert isinstance(problem, InputProblem)
+    assert (problem.position, problem.episode_id) == ("entry [2] Procedure/orphan", "e1")
+    assert problem.reason == f"encounter: {NOT_IN_INPUT}"
+
+
+def _patient_url(pid: str) -> str:
+    return f"urn:uuid:00000000-0000-0000-0000-{pid:0>12}"  # as `bundle(uuid=True)` writes it
+
+
+def _stay_of(owner: str, number: int) -> dict[str, Any]:
+    """A stay of patient p1 or p2 (in the input, named by URL) or p3 (not in the input)."""
+    reference = "Patient/p3" if owner == "p3" else _patient_url(owner)
+    return encounter(f"e{number}", subject={"reference": reference})
+
+
+_ORPHAN_SUBJECTS: dict[str, Any] = {
+    "p1": {"reference": "Patient/p1"},  # its Patient, named otherwise than by its stays
+    "p2": {"reference": _patient_url("p2")},
+    "p3": {"reference": "Patient/p3"},  # a patient whose Patient resource is not in the input
+    "no subject": None,
+    "a broken subject": {"reference": _patient_url("p9")},
+}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.sampled_from(["p1", "p2", "p3"]), min_size=1, max_size=4),
+    st.sampled_from(sorted(_ORPHAN_SUBJECTS)),
+    st.sampled_from(["encounter", "basedOn"]),
+)
+def test_an_item_with_a_broken_link_makes_every_stay_it_may_belong_to_a_problem(
+    owners: list[str], subject: str, link: str
+) -> None:
+    orphan = procedure("orphan", BROKEN, subject=_ORPHAN_SUBJECTS[subject])
+    if subject == "no subject":
+        del orphan["subject"]
+    if link == "basedOn":  # no encounter of its own: the one of the request it answers
+        del orphan["encounter"]
+        orphan["basedOn"] = [{"reference": BROKEN}]
+    stays = [_stay_of(owner, number) for number, owner in enumerate(owners)]
+    results, _ = run(bundle(patient(), patient(id="p2"), *stays, orphan, uuid=True))
+    unknown = subject in ("no subject", "a broken subject")
+    suspect = {f"e{n}" for n, owner in enumerate(owners) if unknown or owner == subject}
+    # one result per stay: its episode, or a problem naming the item; the item alone when no
+    # stay of its patient is in the input
+    by_stay = Counter(r.id if isinstance(r, Episode) else r.episode_id for r in results)
+    expected = Counter(f"e{n}" for n in range(len(owners))) + Counter([None] * (not suspect))
+    assert by_stay == expected
+    problems = [r for r in results if isinstance(r, InputProblem)]
+    assert {p.episode_id for p in problems} == (suspect or {None})
+    assert all(p.position == f"entry [{len(owners) + 2}] Procedure/orphan" for p in problems)
+
+
+def test_a_stay_is_not_checked_without_its_document_whose_encounter_link_is_broken() -> None:
+    data = json.loads((REPO / "examples/fhir/04-rescue-record-late.json").read_text("utf-8"))
+    document = next(
+        entry["resource"]
+        for entry in data["entry"]
+        if entry["resource"]["resourceType"] == "DocumentReference"
+    )
+    document["context"]["encounter"][0]["reference"] = BROKEN
+    results, _ = run(data)
+    (problem,) = results
+    assert isinstance(problem, InputProblem) and problem.episode_id == "EX-04"
+    assert problem.position.startswith("entry [13] DocumentReference/")
+    assert problem.reason == f"context.encounter[0]: {NOT_IN_INPUT}"
+
+
+def test_a_stray_in_another_file_of_a_bulk_export_is_named_with_its_file(tmp_path: Path) -> None:
+    stay = encounter(serviceProvider={"reference": BROKEN})
+    (tmp_path / "Encounter.ndjson").write_text(json.dumps(stay) + "\n")
+    (tmp_path / "Procedure.ndjson").write_text(json.dumps(procedure("orphan", BROKEN)) + "\n")
+    (problem,) = list(read_fhir_bulk(tmp_path, ParseContext(tz=TZ)))
+    assert isinstance(problem, InputProblem) and problem.episode_id == "e1"
+    assert (problem.file, problem.position) == (
+        str(tmp_path / "Encounter.ndjson"),
+        "line 1 Encounter/e1",
+    )
+    assert problem.reason == (
+        f"serviceProvider: {NOT_IN_INPUT}; "
+        f"{tmp_path / 'Procedure.ndjson'} line 1 Procedure/orphan: encounter: {NOT_IN_INPUT}"
+    )
+
+
+def test_an_encounter_whose_part_of_is_broken_makes_its_patients_stay_a_problem() -> None:
+    ward = encounter("ward", "AMB", partOf={"reference": BROKEN})
+    results, _ = run(bundle(patient(), encounter("e1"), ward, procedure("x", "Encounter/ward")))
+    (problem,) = results
+    assert isinstance(problem, InputProblem)
+    assert (problem.position, problem.episode_id) == ("entry [2] Encounter/ward", "e1")
+    assert problem.reason == f"partOf: {NOT_IN_INPUT}"
+
+
+def test_a_stay_with_several_problems_is_one_problem_listing_every_reason() -> None:
+    stay = encounter(
+        diagnosis=[{"condition": {"reference": BROKEN}}, {"condition": {"reference": BROKEN}}],
+        serviceProvider={"reference": BROKEN},
+    )
+    late = procedure(performedPeriod={"start": "yesterday"})
+    results, _ = run(bundle(patient(), stay, late, procedure("orphan", BROKEN)))
+    (problem,) = results
+    assert isinstance(problem, InputProblem) and problem.episode_id == "e1"
+    assert problem.position == "entry [1] Encounter/e1"
+    assert problem.reason == "; ".join(
+        [
+            f"diagnosis[0].condition: {NOT_IN_INPUT}",
+            f"diagnosis[1].condition: {NOT_IN_INPUT}",
+            f"serviceProvider: {NOT_IN_INPUT}",
+            "entry [2] Procedure/pr1: performedPeriod.start: is not a FHIR date or dateTime",
+            f"entry [3] Procedure/orphan: encounter: {NOT_IN_INPUT}",
+        ]
+    )
+
+
+def test_a_stay_with_more_problems_than_the_limit_names_the_first_and_counts_the_rest() -> None:
+    orphans = [procedure(f"orphan{n}", BROKEN) for n in range(8)]
+    results, _ = run(bundle(patient(), encounter(), *orphans))
+    (problem,) = results
+    assert isinstance(problem, InputProblem) and problem.position == "entry [2] Procedure/orphan0"
+    assert problem.reason.count(NOT_IN_INPUT) == 5 and problem.reason.endswith("; and 3 more")
 
 
 def test_a_bad_time_names_the_element_and_no_patient_identifier() -> None:
@@ -389,6 +528,19 @@ def test_strict_reports_validation_failures_with_resource_and_element_path() -> 
     assert claim.episode_id is None and "FHIR R4B validation" in claim.reason
 
 
+def test_strict_and_mapping_problems_of_one_stay_are_one_problem() -> None:
+    for stay in (
+        encounter(period={"start": "not a time"}, colour="red"),
+        encounter(partOf={"reference": BROKEN}, colour="red"),  # not a stay: read alone
+    ):
+        results, _ = run(bundle(patient(), stay), strict_fhir=True)
+        (problem,) = results
+        assert isinstance(problem, InputProblem) and problem.position == "entry [1] Encounter/e1"
+        first, validation = problem.reason.split("; FHIR R4B validation: ", 1)
+        assert first in ("period.start: is not a FHIR date or dateTime", f"partOf: {NOT_IN_INPUT}")
+        assert "colour: Extra inputs are not permitted" in validation
+
+
 def test_strict_keeps_element_values_out_of_reasons() -> None:
     results, _ = run(bundle(patient(birthDate="19700501-secret"), encounter()), strict_fhir=True)
     reasons = " ".join(r.reason for r in results if isinstance(r, InputProblem))
@@ -439,9 +591,10 @@ SAMPLE = _sample_bundle()
 SAMPLE_PATHS = [path for path in _paths(SAMPLE) if path[0] == "entry" and len(path) > 3]
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(SAMPLE_PATHS), _JUNK), min_size=1, max_size=4))
-def test_damaged_resources_give_results_never_exceptions(damage: list[tuple[Any, Any]]) -> None:
+_DAMAGE = st.lists(st.tuples(st.sampled_from(SAMPLE_PATHS), _JUNK), min_size=1, max_size=4)
+
+
+def _damaged(damage: list[tuple[Any, Any]]) -> dict[str, Any]:
     data = copy.deepcopy(SAMPLE)
     for path, junk in damage:
         target = data
@@ -451,8 +604,25 @@ def test_damaged_resources_give_results_never_exceptions(damage: list[tuple[Any,
             target[path[-1]] = junk
         except (KeyError, IndexError, TypeError):
             continue  # an earlier damage removed this path
-    results, _ = run(data)
+    return data
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DAMAGE)
+def test_damaged_resources_give_results_never_exceptions(damage: list[tuple[Any, Any]]) -> None:
+    results, _ = run(_damaged(damage))
     assert all(isinstance(r, Episode | InputProblem) for r in results)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_DAMAGE)
+def test_a_damaged_stay_gives_one_result_however_many_problems_it_has(
+    damage: list[tuple[Any, Any]],
+) -> None:
+    results, _ = run(_damaged(damage), strict_fhir=True)
+    stays = [r.id if isinstance(r, Episode) else r.episode_id for r in results]
+    named = [stay for stay in stays if stay is not None]
+    assert len(named) == len(set(named)), results
 
 
 def test_a_value_the_model_refuses_is_reported_at_its_resource() -> None:

@@ -127,3 +127,45 @@ def test_deeply_nested_json_is_a_clean_problem(tmp_path: Path) -> None:
     path.write_text("[" * 100_000 + "]" * 100_000)
     (problem,) = _read(path)
     assert isinstance(problem, InputProblem)
+
+
+def test_invalid_json_after_multibyte_text_names_the_exact_line_and_column(
+    tmp_path: Path,
+) -> None:
+    department = "心血管内科" * 20  # 100 characters, 300 bytes: bytes and characters part ways
+    path = tmp_path / "broken.json"
+    text = f'{{\n  "id": "ep-1",\n  "department": "{department}",\n  "ward": "七病区",,\n}}'
+    path.write_bytes(text.encode("utf-8"))
+    (problem,) = _read(path)
+    assert isinstance(problem, InputProblem)
+    assert (problem.line, problem.position) == (4, "line 4")
+    assert problem.reason.startswith("invalid JSON (column 17): ")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(max_size=12), max_size=6), st.data())
+def test_invalid_json_is_located_in_characters_whatever_the_text_before_it(
+    texts: list[str], data: st.DataObject
+) -> None:
+    from emrlint.parsers.native import read_json_document
+
+    lines = json.dumps({"id": "ep-1", "notes": texts}, ensure_ascii=False, indent=2).split("\n")
+    broken = data.draw(st.integers(0, len(lines) - 1), label="broken line (from 0)")
+    lines[broken] += "@"  # never valid after a line of a pretty-printed document
+    content = "\n".join(lines).encode("utf-8")
+    (problem,) = read_json_document(content, "<doc>", TZ)
+    assert isinstance(problem, InputProblem) and problem.line == broken + 1
+    assert problem.reason.startswith(f"invalid JSON (column {len(lines[broken])}): ")
+
+
+def test_bytes_that_are_not_utf8_are_located_at_the_first_bad_byte() -> None:
+    from emrlint.parsers.native import read_json_document, read_jsonl
+
+    document = '{\n  "ward": "七病区",\n  "bed": "'.encode() + b'\xff"\n}'
+    (problem,) = read_json_document(document, "<doc>", TZ)
+    assert isinstance(problem, InputProblem) and problem.line == 3
+    assert problem.reason.startswith("invalid JSON (column 11): ")
+    line = '{"ward": "七病区", "bed": "'.encode() + b'\xff"}\n'
+    (problem,) = read_jsonl([line], "<lines>", TZ)
+    assert isinstance(problem, InputProblem) and problem.line == 1
+    assert problem.reason.startswith("invalid JSON (column 25): ")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from emrlint.api import EpisodeResult
 from emrlint.reporters.base import RunInfo
 from tests.reporters import sample
 from tests.reporters.conftest import Results, render
@@ -54,3 +56,17 @@ def test_show_pass_lists_every_outcome(sample_run: tuple[Results, Any]) -> None:
     results, rules = sample_run
     out = render("text", results, sample.run_info(rules, show_pass=True))
     assert "病历 ep-1" in out and out.count("PASS 达标") == 6
+
+
+def test_episode_headers_come_from_the_carried_facts_without_the_episode(
+    results: Results, info: RunInfo
+) -> None:
+    """Worker processes send the header facts back, not the episode (--jobs): the report is
+    the same."""
+    bare = [replace(r, episode=None) if isinstance(r, EpisodeResult) else r for r in results]
+    out = render("text", bare, info)
+    assert out == render("text", results, info)
+    assert any(
+        line.startswith("病历 ep-2  ") and "入院 " in line and "出院 " in line
+        for line in out.splitlines()
+    )

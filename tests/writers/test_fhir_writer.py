@@ -261,7 +261,7 @@ def test_written_bundles_validate_as_r4_and_read_the_same_strictly(episode: Epis
 def test_an_episode_with_every_field_set_round_trips() -> None:
     episode = _kitchen_sink_episode()
     for name, info in Episode.model_fields.items():
-        if name != "discharged_at":
+        if name not in ("discharged_at", "format"):  # format has one value, its default
             assert getattr(episode, name) != info.get_default(call_default_factory=True), name
     assert_round_trip(episode)
     assert_round_trip(episode, strict=True)

@@ -4,8 +4,10 @@ say why it could not be read.
 Maps the stay, then every item through its resource type's mapper, gives items their ids
 (identifier, else resource id; made unique within the episode), resolves the links between
 items (a document `about` a procedure, an administration of an order), and validates the
-result with the model. Any item that cannot be read makes the whole episode a problem naming
-that item: checking an episode with a piece missing could report a false FAIL.
+result with the model. Any item that cannot be read — or that may belong to the episode but
+whose link to it cannot be followed (a stray, see grouping) — makes the whole episode a problem
+naming that item: checking an episode with a piece missing could report a false FAIL. An
+episode is one problem however many reasons it has, so that it still gives one result.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from emrlint.parsers.fhir.scope import Link, Scope
 from emrlint.parsers.fhir.source import Resource
 from emrlint.parsers.fhir.stay import episode_id, map_flag, map_stay
 from emrlint.parsers.fhir.tables import FhirTables
-from emrlint.parsers.problems import InputProblem, describe_validation_error
+from emrlint.parsers.problems import InputProblem, combine, describe_validation_error
 
 __all__ = ["build_episode"]
 
@@ -68,8 +70,9 @@ def build_episode(
     invalid: dict[int, str],
     reported: set[int],
 ) -> list[Episode | InputProblem]:
-    """The episode of `seed`, or problems. `invalid` holds --strict-fhir failures by resource
-    order; those this episode uses are reported here (with its id) and added to `reported`."""
+    """The episode of `seed`, or the one problem that says why there is none. `invalid` holds
+    --strict-fhir failures by resource order; those this episode uses (or its strays) are
+    reported here (with its id) and added to `reported`."""
     encounter = seed.encounter
     meta = encounter.data.get("meta")
     exact = isinstance(meta, dict) and PROFILE.episode in as_list(meta.get("profile"))
@@ -104,13 +107,15 @@ def build_episode(
             continue
         if results:
             mapped.append((item, results))
-    used = [encounter, *seed.members, *seed.items, *scope.used]
+    problems.extend(_problem(stray, reason, episode) for stray, reason in seed.strays)
+    strays = [stray for stray, _ in seed.strays]
+    used = [encounter, *seed.members, *seed.items, *strays, *scope.used]
     for resource in used:
         if resource.order in invalid and resource.container is None:
             problems.append(_problem(resource, invalid[resource.order], episode))
             reported.add(resource.order)
     if problems:
-        return _unique(problems)
+        return [combine(_unique(problems))]
     lists = _assign_ids(scope, mapped, data.get("transfers", []))
     if condition_levels:
         data["condition_levels"] = condition_levels
@@ -260,9 +265,9 @@ def _with_episode(problem: InputProblem, episode: str) -> InputProblem:
     return InputProblem(problem.file, problem.position, problem.reason, episode, problem.line)
 
 
-def _unique(problems: list[InputProblem]) -> list[Episode | InputProblem]:
+def _unique(problems: list[InputProblem]) -> list[InputProblem]:
     seen: set[tuple[str, str, str]] = set()
-    unique: list[Episode | InputProblem] = []
+    unique: list[InputProblem] = []
     for problem in problems:
         key = (problem.file, problem.position, problem.reason)
         if key not in seen:

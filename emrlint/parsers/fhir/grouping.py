@@ -3,7 +3,10 @@ that links to it (directly, through an Encounter that is partOf it, or — one h
 request it answers), plus the Conditions its Encounter.diagnosis names.
 
 Decides membership only; maps nothing. An item linked to no inpatient Encounter in the input
-is counted, not read. A broken link is reported with the item's position.
+is counted, not read. A resource whose link to its stay cannot be followed (a broken
+`encounter`, request or `partOf` reference) is a *stray*: it may belong to any stay of its
+patient, so it is given to each of them, to be reported as their problem rather than left out
+of them; a stray that no stay of the input can own is reported alone.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ __all__ = ["Grouping", "Seed", "diagnosis_references", "group"]
 
 @dataclass
 class Seed:
-    """One episode to build: its inpatient Encounter, the Encounters merged into it, its items."""
+    """One episode to build: its inpatient Encounter, the Encounters merged into it, its items,
+    and the strays (resource, reason) that may belong to it."""
 
     encounter: Resource
     members: list[Resource]
     items: list[Resource] = field(default_factory=list)
     problems: list[InputProblem] = field(default_factory=list)
+    strays: list[tuple[Resource, str]] = field(default_factory=list)
     _orders: set[int] = field(default_factory=set)
 
     def add(self, resource: Resource) -> None:
@@ -40,7 +45,7 @@ class Seed:
 @dataclass
 class Grouping:
     seeds: list[Seed]
-    problems: list[InputProblem]
+    alone: list[tuple[Resource, str]]  # strays no stay of the input can own, with the reason
 
 
 def group(
@@ -57,13 +62,13 @@ def group(
             inpatient.add(encounter.order)
         else:
             skipped["FHIR Encounters that are not inpatient (class)"] += 1
-    problems: list[InputProblem] = []
+    strays: list[tuple[Resource, str]] = []
     parents: dict[int, Resource] = {}
     for encounter in encounters:
         try:
             parent = index.resolve(encounter.data.get("partOf"), encounter, "partOf")
         except BrokenReference as error:
-            problems.append(_problem(encounter, str(error)))
+            strays.append((encounter, str(error)))
             inpatient.discard(encounter.order)
             continue
         if parent is not None and parent.rtype == "Encounter" and parent is not encounter:
@@ -102,10 +107,10 @@ def group(
         try:
             encounter = _encounter_of(resource, index)
         except BrokenReference as error:
-            problems.append(_problem(resource, str(error)))
+            strays.append((resource, str(error)))
             continue
         except (TypeError, AttributeError, KeyError) as error:
-            problems.append(_problem(resource, f"unexpected structure ({type(error).__name__})"))
+            strays.append((resource, f"unexpected structure ({type(error).__name__})"))
             continue
         root = roots.get(encounter.order) if encounter is not None else None
         if root is not None:
@@ -114,7 +119,53 @@ def group(
             skipped[f"FHIR {resource.rtype} not linked to an inpatient Encounter"] += 1
     for seed in seeds.values():
         seed.items.sort(key=lambda item: item.order)
-    return Grouping(list(seeds.values()), problems)
+    return Grouping(list(seeds.values()), _place(strays, list(seeds.values()), index))
+
+
+def _place(
+    strays: list[tuple[Resource, str]], seeds: list[Seed], index: ReferenceIndex
+) -> list[tuple[Resource, str]]:
+    """Give each stray to every stay it may belong to: the stays of its patient, or every stay
+    of the input when its patient cannot be told. Returns the strays that no stay can own."""
+    by_patient: dict[tuple[str, str] | None, list[Seed]] = {}
+    if strays:
+        for seed in seeds:
+            by_patient.setdefault(_patient_of(seed.encounter, index), []).append(seed)
+    alone = []
+    for resource, reason in strays:
+        patient = _patient_of(resource, index)
+        owners = seeds if patient is None else by_patient.get(patient, [])
+        for seed in owners:
+            seed.strays.append((resource, reason))
+        if not owners:
+            alone.append((resource, reason))
+    return alone
+
+
+def _patient_of(resource: Resource, index: ReferenceIndex) -> tuple[str, str] | None:
+    """Who `resource` is about (its `subject`), comparable whichever form of reference names
+    the patient: the Patient in the input, else the id or identifier a reference gives.
+    None when it cannot be told: no subject, a broken one, or one that is not a Patient."""
+    reference = resource.data.get("subject")
+    try:
+        target = index.resolve(reference, resource, "subject")
+    except BrokenReference:
+        return None
+    if target is not None:
+        if target.rtype != "Patient":
+            return None
+        return ("id", target.fid) if target.fid else ("entry", str(target.order))
+    if not isinstance(reference, dict):
+        return None
+    text = reference.get("reference")
+    if isinstance(text, str) and text:
+        parts = text.split("/_history/")[0].rstrip("/").split("/")
+        if "?" not in text and len(parts) >= 2 and parts[-2] == "Patient" and parts[-1]:
+            return ("id", parts[-1])
+        return None
+    identifier = reference.get("identifier")
+    value = identifier.get("value") if isinstance(identifier, dict) else None
+    return ("identifier", value) if isinstance(value, str) and value else None
 
 
 def diagnosis_references(data: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -30,7 +30,7 @@ from emrlint.parsers.fhir.source import (
 )
 from emrlint.parsers.fhir.tables import load_tables
 from emrlint.parsers.native import OversizedLine, bounded_lines
-from emrlint.parsers.problems import InputProblem
+from emrlint.parsers.problems import InputProblem, combine
 
 __all__ = ["read_fhir", "read_fhir_bulk", "read_fhir_lines", "reads_stays_per_line"]
 
@@ -109,8 +109,17 @@ def _episodes(collection: Collection, context: ParseContext) -> Iterator[Episode
         invalid = validate(resources, version)
     index = ReferenceIndex([resource for resource in resources if resource.is_read])
     grouping = group(resources, index, tables, context.skipped)
-    yield from grouping.problems
     reported: set[int] = set()
+    for resource, reason in grouping.alone:  # with its --strict-fhir failure, if it has one
+        problems = [InputProblem(resource.file, resource.position, reason, line=resource.line)]
+        if resource.order in invalid:
+            problems.append(
+                InputProblem(
+                    resource.file, resource.position, invalid[resource.order], line=resource.line
+                )
+            )
+            reported.add(resource.order)
+        yield combine(problems)
     for seed in grouping.seeds:
         yield from build_episode(seed, context, tables, index, invalid, reported)
     for resource in resources:

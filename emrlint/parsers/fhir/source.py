@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from emrlint.parsers.fhir.resource_types import RESOURCE_TYPES
-from emrlint.parsers.native import MAX_RECORD_BYTES, OversizedLine, bounded_lines
+from emrlint.parsers.native import MAX_RECORD_BYTES, OversizedLine, bounded_lines, json_error_at
 from emrlint.parsers.problems import InputProblem
 
 __all__ = [
@@ -318,10 +318,9 @@ def _collect_document(collection: Collection, first: bytes, stream: BinaryIO) ->
     try:
         data = orjson.loads(content)
     except orjson.JSONDecodeError as error:
-        line = content.count(b"\n", 0, max(error.pos, 0)) + 1
-        collection.problems.append(
-            InputProblem(file, f"line {line}", f"invalid JSON: {error.msg}", line=line)
-        )
+        line, column = json_error_at(content, error)
+        reason = f"invalid JSON (column {column}): {error.msg}"
+        collection.problems.append(InputProblem(file, f"line {line}", reason, line=line))
         return collection
     collection.add(data, "", None)
     return collection
@@ -362,7 +361,7 @@ def _collect_lines(collection: Collection, lines: Iterable[tuple[int, Any]], sin
                     InputProblem(
                         collection.file,
                         f"line {number}",
-                        f"invalid JSON (column {error.colno}): {error.msg}",
+                        f"invalid JSON (column {json_error_at(text, error)[1]}): {error.msg}",
                         line=number,
                     )
                 )
