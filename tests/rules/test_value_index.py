@@ -1,0 +1,51 @@
+"""A search that requires `item.field = value` looks items up by value instead of testing each
+one; what it finds is exactly what testing each one finds, unknown values included."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.builders import T, build, doc, episode
+from tests.rules.helpers import compile_text, outcomes_of, rule_text
+
+# Per note with a text: is there another note with the same text? A note without a text may
+# be one, so the answer is unknown for it, which the lookup must not lose.
+INDEXED = compile_text(
+    rule_text(
+        "  for each progress_note a where a.text is present\n"
+        "  require that not any(progress_note b where b.id != a.id and b.text = a.text)"
+    )
+)
+# The same filter with the equality hidden inside `or false`: every note is tested.
+SCANNED = compile_text(
+    rule_text(
+        "  for each progress_note a where a.text is present\n"
+        "  require that not any(progress_note b where b.id != a.id and (b.text = a.text or false))"
+    )
+)
+
+
+def test_the_indexed_search_is_recognised_and_the_hidden_one_is_not() -> None:
+    def inner(book: object) -> object:
+        condition = book.rules[0].requirement.condition  # type: ignore[attr-defined]
+        return condition.operand.query
+
+    assert inner(INDEXED).key_attr == "text"
+    assert inner(SCANNED).key_attr is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["甲", "乙", "丙", None]), max_size=8))
+def test_looking_up_by_value_finds_what_testing_each_item_finds(texts: list[str | None]) -> None:
+    notes = [
+        doc("progress_note", T + dt.timedelta(hours=i), id=f"n{i}", text=text)
+        for i, text in enumerate(texts)
+    ]
+    stay = build(episode(*notes, discharged_at=T + dt.timedelta(days=1)))
+    as_of = T + dt.timedelta(days=2)
+    indexed = [(o.status, o.evidence) for o in outcomes_of(INDEXED, stay, as_of)]
+    scanned = [(o.status, o.evidence) for o in outcomes_of(SCANNED, stay, as_of)]
+    assert indexed == scanned
