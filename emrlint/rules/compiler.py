@@ -9,7 +9,7 @@ together. It never evaluates anything.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from emrlint.diagnostics import Diagnostic, Span, did_you_mean
@@ -53,7 +53,11 @@ CATEGORIES = ("timeliness", "completeness", "consistency", "coding")
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """How a rule picks its subjects: an episode collection, days or weeks, or the episode."""
+    """How a rule picks its subjects: an episode collection, days or weeks, or the episode.
+
+    A filter that requires `x.field = VALUE` (`for each observation x where x.category =
+    imaging`) is kept as (`key_attr`, `key_value`), so the engine looks the subjects up by
+    value instead of testing every item (queries.ValueIndex)."""
 
     collection: str  # "episode", a collection name, "day", "week"
     list_attr: str | None
@@ -63,6 +67,15 @@ class Subject:
     where: Any | None
     label_attr: str | None
     time_attr: str | None
+    key_attr: str | None = field(init=False, compare=False, repr=False)
+    key_value: Any = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        attr, value = (None, None)
+        if self.list_attr is not None:
+            attr, value = q.required_equality(self.where, self.slot, others_bound=False)
+        object.__setattr__(self, "key_attr", attr)
+        object.__setattr__(self, "key_value", value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -316,6 +316,17 @@ def _subjects(spec: Any, ctx: p.EvalContext) -> Sequence[Any]:
         return stay_days(ctx)
     if spec.collection == "week":
         return stay_weeks(ctx)
+    if spec.key_attr is not None:
+        index_key = ("value-index", spec.list_attr, spec.event_type, spec.kinds, spec.key_attr)
+        index = q.value_index(ctx, index_key, lambda c: _listed(spec, c), spec.key_attr)
+        found = index.candidates(spec.key_value.evaluate(ctx)) if index is not None else None
+        if found is not None:
+            return found
+    return _listed(spec, ctx)
+
+
+def _listed(spec: Any, ctx: p.EvalContext) -> list[Any]:
+    """The items of the subject's collection (and event type or record kinds), in order."""
     items = getattr(ctx.episode, spec.list_attr)
     if spec.event_type is not None:
         items = [i for i in items if i.type == spec.event_type]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,9 +27,12 @@ __all__ = [
     "FirstOrLast",
     "ListQuery",
     "Matches",
+    "ValueIndex",
     "Window",
     "WindowPlan",
     "item_key",
+    "required_equality",
+    "value_index",
 ]
 
 _ONE_DAY = dt.timedelta(days=1)
@@ -203,7 +207,7 @@ class EpisodeQuery:
     key_value: Any = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        attr, value = _required_equality(self.where, self.slot)
+        attr, value = required_equality(self.where, self.slot)
         object.__setattr__(self, "key_attr", attr)
         object.__setattr__(self, "key_value", value)
 
@@ -277,43 +281,13 @@ class EpisodeQuery:
 
     def _matching(self, ctx: EvalContext) -> list[Any]:
         """The items the filter may accept: by the required equality when there is one (items
-        whose value differs would be rejected by it), else all. Order does not matter here:
-        an unbounded search sorts what it found."""
+        whose value differs would be rejected by it), else all."""
         if self.key_attr is None:
             return self.items(ctx)
-        value = self.key_value.evaluate(ctx)
-        index = self._value_index(ctx)
-        if index is None or type(value) is Missing or type(value) is Range:
-            return self.items(ctx)
-        by_value, unknown = index
-        try:
-            return by_value.get(value, []) + unknown
-        except TypeError:  # an unhashable value: compare it item by item
-            return self.items(ctx)
-
-    def _value_index(self, ctx: EvalContext) -> tuple[dict[Any, list[Any]], list[Any]] | None:
-        """This query's items by their `key_attr` value, and those without a value; None when
-        a value cannot be a key (the query then tests every item). Cached per episode."""
-        key = ("value-index", self.list_attr, self.event_type, self.kinds, self.key_attr)
-        cached = ctx.cache.get(key, _NOT_YET)
-        if cached is not _NOT_YET:
-            return cached  # type: ignore[no-any-return]
-        by_value: dict[Any, list[Any]] | None = {}
-        unknown: list[Any] = []
-        for item in self.items(ctx):
-            raw = getattr(item, self.key_attr)  # type: ignore[arg-type]
-            if raw is None:
-                unknown.append(item)
-                continue
-            value = tuple(raw) if type(raw) is list else raw  # as FieldGet reads it
-            try:
-                by_value.setdefault(value, []).append(item)  # type: ignore[union-attr]
-            except TypeError:
-                by_value = None
-                break
-        index = (by_value, unknown) if by_value is not None else None
-        ctx.cache[key] = index
-        return index
+        index_key = ("value-index", self.list_attr, self.event_type, self.kinds, self.key_attr)
+        index = value_index(ctx, index_key, self.items, self.key_attr)
+        found = index.candidates(self.key_value.evaluate(ctx)) if index is not None else None
+        return found if found is not None else self.items(ctx)
 
     def _accepts(self, item: Any, ctx: EvalContext) -> Any:
         if self.slot is not None:
@@ -370,10 +344,67 @@ class EpisodeQuery:
         return tuple(item for item, _ in result.yes)
 
 
-def _required_equality(where: Any, slot: int | None) -> tuple[str | None, Any]:
+@dataclass(frozen=True, slots=True)
+class ValueIndex:
+    """One episode's items of one list by the value of one field (as `FieldGet` reads it),
+    the items without a value apart, each list in the episode's order."""
+
+    by_value: dict[Any, list[Any]]
+    unknown: list[Any]
+    position: dict[int, int]  # id(item) -> place in the list, to merge in the episode's order
+
+    def candidates(self, value: Any) -> list[Any] | None:
+        """The items for which `field = value` may hold (equal, or without a value: unknown),
+        in the episode's order; None when `value` cannot be looked up (unknown, a time, or
+        unhashable), so every item must be tested."""
+        if type(value) is Missing or type(value) is Range:
+            return None
+        try:
+            same = self.by_value.get(value, [])
+        except TypeError:
+            return None
+        if not self.unknown or not same:
+            return same or self.unknown
+        return sorted(same + self.unknown, key=lambda item: self.position[id(item)])
+
+
+def value_index(
+    ctx: EvalContext, key: tuple[Any, ...], items: Callable[[EvalContext], list[Any]], attr: str
+) -> ValueIndex | None:
+    """The `ValueIndex` of `items(ctx)` by `attr`, cached per episode under `key`; None when a
+    value cannot be a key (a dict), so searches test every item."""
+    cached = ctx.cache.get(key, _NOT_YET)
+    if cached is not _NOT_YET:
+        return cached  # type: ignore[no-any-return]
+    listed = items(ctx)
+    by_value: dict[Any, list[Any]] = {}
+    unknown: list[Any] = []
+    index: ValueIndex | None = ValueIndex(
+        by_value, unknown, {id(i): n for n, i in enumerate(listed)}
+    )
+    for item in listed:
+        raw = getattr(item, attr)
+        if raw is None:
+            unknown.append(item)
+            continue
+        value = tuple(raw) if type(raw) is list else raw  # as FieldGet reads it
+        try:
+            by_value.setdefault(value, []).append(item)
+        except TypeError:
+            index = None
+            break
+    ctx.cache[key] = index
+    return index
+
+
+def required_equality(
+    where: Any, slot: int | None, others_bound: bool = True
+) -> tuple[str | None, Any]:
     """(field, value plan) when `where` requires `item.field = value` (alone or as one operand
     of `and`), the item being bound to `slot` and the value not depending on it; else
-    (None, None). A time field is left out: its equality is not plain `==`."""
+    (None, None). `others_bound` False (a rule's subject filter, where no other item is bound
+    yet): the value may not read any slot. A time field is left out: its equality is not
+    plain `==`."""
     if where is None or slot is None:
         return None, None
     operands = where.operands if type(where) is p.AndOp else (where,)
@@ -382,21 +413,23 @@ def _required_equality(where: Any, slot: int | None) -> tuple[str | None, Any]:
             continue
         for mine, other in ((operand.left, operand.right), (operand.right, operand.left)):
             own_field = type(mine) is p.FieldGet and mine.slot == slot and not mine.is_time
-            if own_field and _free_of(other, slot):
+            if own_field and _free_of(other, slot, others_bound):
                 return mine.attr, other
     return None, None
 
 
-def _free_of(plan: Any, slot: int) -> bool:
+def _free_of(plan: Any, slot: int, others_bound: bool) -> bool:
     """Whether `plan` surely reads nothing of the item in `slot`: a constant, a parameter, or
-    a field of the episode or of another bound item."""
+    a field of the episode or (when `others_bound`) of another bound item."""
     kind = type(plan)
     if kind is p.Const or kind is p.ParamRef or kind is p.EpisodeRef:
         return True
     if kind is p.Slot:
-        return bool(plan.index != slot)
+        return others_bound and bool(plan.index != slot)
     if kind is p.FieldGet:
-        return bool(plan.slot != slot) if plan.slot is not None else _free_of(plan.target, slot)
+        if plan.slot is not None:
+            return others_bound and bool(plan.slot != slot)
+        return _free_of(plan.target, slot, others_bound)
     return False
 
 

@@ -49,3 +49,46 @@ def test_looking_up_by_value_finds_what_testing_each_item_finds(texts: list[str 
     indexed = [(o.status, o.evidence) for o in outcomes_of(INDEXED, stay, as_of)]
     scanned = [(o.status, o.evidence) for o in outcomes_of(SCANNED, stay, as_of)]
     assert indexed == scanned
+
+
+# Subjects picked by a required value, and the same rule testing every note.
+SUBJECTS_INDEXED = compile_text(
+    rule_text(
+        '  for each progress_note a where a.text = "甲"\n'
+        "  require senior_round within 1d after a.written_at"
+    )
+)
+SUBJECTS_SCANNED = compile_text(
+    rule_text(
+        '  for each progress_note a where (a.text = "甲" or false)\n'
+        "  require senior_round within 1d after a.written_at"
+    )
+)
+
+
+def test_a_subject_filter_on_a_value_is_recognised() -> None:
+    assert SUBJECTS_INDEXED.rules[0].subject.key_attr == "text"
+    assert SUBJECTS_SCANNED.rules[0].subject.key_attr is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(["甲", "乙", None]), max_size=8),
+    st.lists(st.integers(min_value=0, max_value=40), max_size=3),
+)
+def test_subjects_looked_up_by_value_are_those_found_by_testing_each_in_the_same_order(
+    texts: list[str | None], round_hours: list[int]
+) -> None:
+    notes = [
+        doc("progress_note", T + dt.timedelta(hours=3 * i), id=f"n{i}", text=text)
+        for i, text in enumerate(texts)
+    ]
+    rounds = [doc("senior_round", T + dt.timedelta(hours=h)) for h in round_hours]
+    stay = build(episode(*notes, *rounds, discharged_at=T + dt.timedelta(days=3)))
+    as_of = T + dt.timedelta(days=4)
+
+    def seen(book: object) -> list[object]:
+        found = outcomes_of(book, stay, as_of)  # type: ignore[arg-type]
+        return [(o.subject, o.status, o.evidence) for o in found]
+
+    assert seen(SUBJECTS_INDEXED) == seen(SUBJECTS_SCANNED)
