@@ -165,6 +165,7 @@ def generate_one(
         rescue_success_count=sum(1 for r in rescues if r.is_successful),
         total_cost=round(los_days * rng.uniform(1500, 6000) + (30000 if surgery_start else 0), 2),
         readmission_plan_31d=rng.random() < 0.1,
+        is_unplanned_readmission=False,  # a feed that states it (the 首页 does)
         front_page_completed_at=discharged + b.hours(2, 20),
         archived_at=dt.datetime.combine(
             _CALENDAR.add_workdays(discharged.date(), rng.randint(1, 2)),
