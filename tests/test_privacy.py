@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -155,32 +156,8 @@ def test_deidentify_pseudonymises_the_episode_found_as_evidence_in_every_format(
 ) -> None:
     """A rule on an episode time (archived_at) finds the episode itself: the evidence of its
     FAIL (found late) and of its PASS (found) names the episode, under its pseudonym."""
-    rules = tmp_path / "archive.rules"
-    rules.write_text(ARCHIVE_RULES, encoding="utf-8")
-    records = tmp_path / "records.jsonl"
-    late = episode(
-        id="MARKEREPI-late", patient={"id": "MARKERPID-1"}, discharged_at=T, archived_at=T + 30 * H
-    )
-    on_time = episode(
-        id="MARKEREPI-ok", patient={"id": "MARKERPID-2"}, discharged_at=T, archived_at=T + H
-    )
-    records.write_text(f"{json.dumps(late)}\n{json.dumps(on_time)}\n", encoding="utf-8")
     out = tmp_path / f"out.{output_format}"
-    result = run_cli(
-        "check",
-        str(records),
-        "--rulebooks",
-        str(rules),
-        "--as-of",
-        "2025-01-01",
-        "--show-pass",
-        "--deidentify",
-        "--format",
-        output_format,
-        "--output",
-        str(out),
-        env=KEY,
-    )
+    result = _archive_run(tmp_path, "--format", output_format, "--output", str(out))
     assert result.returncode == 1, result.stderr
     if output_format == "xlsx":
         with zipfile.ZipFile(out) as book:
@@ -194,25 +171,7 @@ def test_deidentify_pseudonymises_the_episode_found_as_evidence_in_every_format(
 
 
 def test_deidentified_evidence_names_the_episode_by_the_same_pseudonym(tmp_path: Path) -> None:
-    rules = tmp_path / "archive.rules"
-    rules.write_text(ARCHIVE_RULES, encoding="utf-8")
-    records = tmp_path / "records.jsonl"
-    late = episode(id="MARKEREPI-late", discharged_at=T, archived_at=T + 30 * H)
-    on_time = episode(id="MARKEREPI-ok", discharged_at=T, archived_at=T + H)
-    records.write_text(f"{json.dumps(late)}\n{json.dumps(on_time)}\n", encoding="utf-8")
-    result = run_cli(
-        "check",
-        str(records),
-        "--rulebooks",
-        str(rules),
-        "--as-of",
-        "2025-01-01",
-        "--show-pass",
-        "--deidentify",
-        "--format",
-        "jsonl",
-        env=KEY,
-    )
+    result = _archive_run(tmp_path, "--format", "jsonl")
     findings = {
         record["status"]: record
         for record in map(json.loads, result.stdout.splitlines())
@@ -263,3 +222,20 @@ def test_config_show_names_the_file_line_of_a_key_that_wins_over_the_environment
         "(EMRLINT_DEIDENTIFY_KEY is set too, and not used)"
     )
     assert "MARKERKEY" not in result.stdout and KEY["EMRLINT_DEIDENTIFY_KEY"] not in result.stdout
+
+
+def _archive_run(tmp_path: Path, *output: str) -> subprocess.CompletedProcess[str]:
+    """`check --show-pass --deidentify` of one stay archived late and one on time, whose ids
+    (MARKEREPI-…, MARKERPID-…) must not appear in what is written."""
+    rules = tmp_path / "archive.rules"
+    rules.write_text(ARCHIVE_RULES, encoding="utf-8")
+    records = tmp_path / "records.jsonl"
+    late = episode(
+        id="MARKEREPI-late", patient={"id": "MARKERPID-1"}, discharged_at=T, archived_at=T + 30 * H
+    )
+    on_time = episode(
+        id="MARKEREPI-ok", patient={"id": "MARKERPID-2"}, discharged_at=T, archived_at=T + H
+    )
+    records.write_text(f"{json.dumps(late)}\n{json.dumps(on_time)}\n", encoding="utf-8")
+    arguments = ("--rulebooks", str(rules), "--as-of", "2025-01-01", "--show-pass")
+    return run_cli("check", str(records), *arguments, "--deidentify", *output, env=KEY)
