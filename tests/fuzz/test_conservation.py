@@ -71,36 +71,48 @@ def test_fhir_bundles_give_one_result_per_encounter(fuzz, tmp_path_factory, batc
         path = tmp_path_factory.mktemp("fhir") / "bundles.ndjson"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         results = _read(path)
+        assert len(results) == len(lines)  # one result per stay, broken or not
         read_ids = {r.id for r in results if isinstance(r, Episode)}
         assert read_ids == expected_ids
         problems = [r for r in results if isinstance(r, InputProblem)]
-        assert len(problems) >= len(lines) - len(expected_ids)
+        broken_ids = {e.id for e in _renamed(batch)} - expected_ids
+        assert sorted(p.episode_id or "" for p in problems) == sorted(broken_ids)
         assert all(p.reason and p.position for p in problems)
 
 
 @CASES
-@given(BATCH, st.lists(st.integers(0, 400), max_size=3))
-def test_hl7_archive_accounts_for_every_visit_and_broken_message(
-    fuzz, tmp_path_factory, batch, cuts
+@given(BATCH, st.lists(st.tuples(st.integers(0, 400), st.booleans()), max_size=3))
+def test_hl7_archive_gives_one_result_per_stay_and_per_message_of_no_stay(
+    fuzz, tmp_path_factory, batch, damages
 ) -> None:
     with fuzz.case("conservation: HL7 v2"):
         renamed = _renamed(batch)
         owned = [(e.id, m) for e in renamed for m in episode_to_hl7v2(e).split("\n") if m]
         messages = [message for _, message in owned]
-        broken = sorted({cut % len(messages) for cut in cuts})
-        for index in broken:  # a message cut inside its header cannot be read
-            messages[index] = messages[index][:12]
+        damaged = {at % len(messages): cut for at, cut in damages}
+        for index, cut in damaged.items():
+            if cut:  # cut inside its header, a message cannot be read nor tell its stay
+                messages[index] = messages[index][:12]
+            else:  # a message without a valid MSH-7 cannot be read, but names its stay
+                fields = messages[index].split("|")
+                fields[6] = "not a time"
+                messages[index] = "|".join(fields)
         path = tmp_path_factory.mktemp("hl7") / "archive.hl7"
         path.write_text("\n".join(messages) + "\n", encoding="utf-8")
         results = _read(path)
         problems = [r for r in results if isinstance(r, InputProblem)]
-        assert len(problems) >= len(broken)
-        read = {r.id for r in results if isinstance(r, Episode)}
-        reported = {p.episode_id for p in problems if p.episode_id is not None}
-        # every visit with a readable message is an episode, or a problem that names it
-        # (e.g. its admission was lost); a visit whose every message was cut leaves nothing
-        # to name it by, and the problem count above accounts for it
-        intact = {visit for index, (visit, _) in enumerate(owned) if index not in broken}
-        assert intact <= read | reported
-        if not broken:
-            assert read == {e.id for e in renamed} and not problems
+        named = [r.id for r in results if isinstance(r, Episode)]
+        named += [p.episode_id for p in problems if p.episode_id is not None]
+        # every visit with a message that names it gives exactly one result: its episode, or
+        # one problem that names it (damaged, or its admission lost); a visit whose every
+        # message was cut short leaves nothing to name it by
+        cut = {index for index, is_cut in damaged.items() if is_cut}
+        naming = {visit for index, (visit, _) in enumerate(owned) if index not in cut}
+        assert sorted(named) == sorted(naming)
+        # a message that names no stay is one problem of its own
+        assert sum(p.episode_id is None for p in problems) == len(cut)
+        # a stay with a damaged message that names it is never checked without it
+        unreadable = {owned[index][0] for index, is_cut in damaged.items() if not is_cut}
+        assert not unreadable & {r.id for r in results if isinstance(r, Episode)}
+        if not damaged:
+            assert set(named) == {e.id for e in renamed} and not problems

@@ -151,13 +151,24 @@ def test_gb18030_feed_named_in_msh18_is_decoded() -> None:
     assert result.episode.patient.name == "测试患者"
 
 
-def test_bytes_that_are_not_the_declared_charset_are_a_problem_of_that_message() -> None:
+def test_bytes_that_are_not_the_declared_charset_make_their_stay_one_problem() -> None:
     good = adt("A01", T0).encode("utf-8")
     bad = mdm("d1", T0 + H).encode("gb18030")
     result = read_bytes(good + b"\n" + bad + b"\n")
+    assert result.episodes == []
+    [problem] = result.problems
+    assert (problem.position, problem.episode_id) == ("message 1 (ADT^A01, line 1)", "V001")
+    assert "message 2 (MDM^T02, line 5): not valid utf-8" in problem.reason
+
+
+def test_undecodable_bytes_of_a_visit_not_in_the_file_are_a_problem_of_their_own() -> None:
+    good = adt("A01", T0).encode("utf-8")
+    bad = mdm("d1", T0 + H, visit="V002").encode("gb18030")
+    result = read_bytes(good + b"\n" + bad + b"\n")
     assert [p.position for p in result.problems] == ["message 2 (MDM^T02, line 5)"]
     assert "not valid utf-8" in result.problems[0].reason
-    assert len(result.episodes) == 1
+    assert result.problems[0].episode_id == "V002"
+    assert result.episode.id == "V001"
 
 
 # ---------------------------------------------------------------- ADT semantics
@@ -404,12 +415,13 @@ def test_document_types_resolve_through_codes_kind_names_and_titles() -> None:
     }
 
 
-def test_an_unknown_document_type_is_a_problem_of_its_message_and_the_episode_stays() -> None:
+def test_an_unknown_document_type_makes_its_stay_one_problem_naming_the_message() -> None:
+    # checked without the document, a rule needing it would FAIL falsely
     result = read(adt("A01", T0), mdm("d1", T0 + H, doc_type="XYZ"))
-    assert len(result.episodes) == 1 and result.episode.documents == []
+    assert result.episodes == []
     [problem] = result.problems
-    assert problem.position.startswith("message 2 (MDM^T02")
-    assert "TXA-2" in problem.reason
+    assert (problem.position, problem.episode_id) == ("message 1 (ADT^A01, line 1)", "V001")
+    assert "message 2 (MDM^T02, line 5): document type (TXA-2) maps to no" in problem.reason
 
 
 def test_signatures_from_txa22_author_and_reviewer() -> None:
@@ -510,7 +522,7 @@ def test_z_segments_are_ignored_and_counted() -> None:
 def test_problems_name_file_message_and_line_and_the_stream_goes_on() -> None:
     broken = [
         "EVN|A01|20250303",  # segments before any MSH
-        adt("A99", T0 + H),  # unknown event
+        adt("A99", T0 + H, visit="V009"),  # unknown event, of no visit of the file
         msh("XYZ^Q01", T0 + H),  # unknown message type
         msh("ADT^A01", T0).replace(ts(T0), "", 1),  # no message time
         "MSH|^~",  # unparsable header
@@ -630,3 +642,202 @@ def test_ids_shared_across_lists_are_made_unique() -> None:
     assert [o.id for o in episode.orders] == ["X1"]
     assert [d.id for d in episode.documents] == ["X1~2"]
     assert [(x.id, x.order_id) for x in episode.observations] == [("X1~3", "X1")]
+
+
+# ---------------------------------------------------------------- a stay read whole, or not at all
+
+
+def _oru(at: dt.datetime, filler: str, reported: str, visit: str = "V001") -> str:
+    return "\r".join(
+        [
+            msh("ORU^R01", at, f"R-{filler}"),
+            pid(),
+            f"PV1|1|I|||||||||||||||||{visit}",
+            seg("OBR", {1: "1", 2: "L1", 3: filler, 4: "718-7^血红蛋白", 22: reported}),
+            "OBX|1|NM|718-7^血红蛋白||120|g/L|||||F",
+        ]
+    )
+
+
+def _with_segment(message: str, index: int, tail: str) -> str:
+    """`message` with `tail` appended to its segment at `index` (fields past the helper's)."""
+    segments = message.split("\r")
+    segments[index] += tail
+    return "\r".join(segments)
+
+
+def test_a_stay_part_of_which_cannot_be_read_is_one_problem_listing_every_reason() -> None:
+    unidentified = mdm("", T0 + H)  # no TXA-12
+    no_order_id = _order("OMG^O19", ["ORC|NW", seg("OBR", {1: "1", 4: "CBC"})], T0 + 2 * H)
+    bad_time = _oru(T0 + 3 * H, "LAB1", "2025031X")
+    result = read(adt("A01", T0), unidentified, no_order_id, bad_time, adt("A01", T0, visit="V2"))
+    assert [e.id for e in result.episodes] == ["V2"]  # the file's other stay is still read
+    [problem] = result.problems
+    assert (problem.position, problem.line, problem.episode_id) == (
+        "message 1 (ADT^A01, line 1)",
+        1,
+        "V001",
+    )
+    assert problem.reason == (
+        "part of this visit cannot be read, so it is not checked;"
+        " message 2 (MDM^T02, line 5): TXA-12 unique document number is missing;"
+        " message 3 (OMG^O19, line 11): an order has no placer or filler number (ORC-2/ORC-3);"
+        " message 4 (ORU^R01, line 16): OBR-22 is not a valid date/time (TS)"
+    )
+
+
+@pytest.mark.parametrize(
+    "damaged, reason",
+    [
+        (mdm("d1", T0 + H).replace(f"|TX|{ts(T0 + H)}|", "|TX|2025030X|"), "TXA-4 is not a"),
+        (
+            mdm("d1", T0 + H, signers=f"D01^褚示例^^^^^住院医师^^^^^^^普外科^{ts(T0)[:7]}"),
+            "TXA-22.15 is not a valid date/time (TS)",
+        ),
+        (
+            adt("A03", T0 + D, discharged=T0 + D).replace(ts(T0 + D), "20250304256", 1),
+            "MSH-7 message time is missing or not a valid TS value",
+        ),
+        (
+            adt("A03", T0 + D).replace(f"|{ts(T0)}|", f"|{ts(T0)}|2025-03-04", 1),
+            "PV1-45 is not a valid date/time (TS)",
+        ),
+        (
+            _with_segment(adt("A03", T0 + D, discharged=T0 + D), 3, "||一千二百元"),
+            "PV1-47 total charges is not a number",
+        ),
+        (
+            adt("A03", T0 + D, discharged=T0 + D, extra=("ZFP||||two",)),
+            "ZFP-4 (rescue_count) is not a valid whole number",
+        ),
+        (
+            _order("OMG^O19", ["ORC|NW|L1|||||||yesterday"], T0 + H),
+            "ORC-9 is not a valid date/time (TS)",
+        ),
+        (
+            mdm("d1", T0 + H, extra=("ZSG|d1|bystander|D01^褚示例",)),
+            "documents item cannot be read: signatures.0.role: Input should be",
+        ),
+        (
+            adt("A03", T0 + D).replace(f"EVN|A03|{ts(T0 + D)}||||{ts(T0 + D)}", "EVN|A03"),
+            "discharge without a time (PV1-45, EVN-6, EVN-2)",
+        ),
+    ],
+    ids=[
+        "TXA-4",
+        "TXA-22 signature time",
+        "MSH-7 of the message",
+        "PV1-45",
+        "PV1-47",
+        "Z-segment value",
+        "ORC-9",
+        "an item the model refuses",
+        "discharge without a time",
+    ],
+)
+def test_a_part_that_cannot_be_read_makes_its_stay_one_problem_naming_it(
+    damaged: str, reason: str
+) -> None:
+    # checked without the value (a document with no time, a discharge read as still in
+    # hospital), a rule could FAIL falsely
+    result = read(adt("A01", T0), damaged)
+    assert result.episodes == []
+    [problem] = result.problems
+    assert (problem.position, problem.episode_id) == ("message 1 (ADT^A01, line 1)", "V001")
+    assert "message 2 (" in problem.reason and reason in problem.reason
+    assert "SECRET" not in problem.reason and "P001" not in problem.reason
+
+
+def test_unmapped_codes_coarse_times_and_values_kept_as_written_keep_the_stay() -> None:
+    """The line: what is not in a code table, or less precise than the model holds, or kept as
+    the source wrote it, is no part that cannot be read."""
+    unmapped_diagnosis = "DG1|1||K35.8^急性阑尾炎||20250303|XX"  # DG1-6 in no table: counted
+    admit = adt("A01", T0, extra=(unmapped_diagnosis, "ZPV|1|site data"))
+    year_only = mdm("d1", T0 + H).replace(f"|TX|{ts(T0 + H)}|", "|TX|2025|")
+    text_result = _oru(T0 + 2 * H, "LAB1", ts(T0 + 2 * H)).replace("||120|", "||>200|")
+    drug = _order(
+        "OMP^O09",
+        [f"ORC|NW|M1|||||||{ts(T0 + H)}", "RXO|X1^某药", "RXR|FOO"],
+        T0 + H,
+    )
+    discharge = adt("A03", T0 + D, discharged=T0 + D, disposition="ZZ", ward="W9")
+    result = read(admit, year_only, text_result, drug, discharge)
+    assert result.problems == []
+    episode = result.episode
+    assert episode.disposition is None and episode.diagnoses == []
+    assert episode.documents[0].written_at is None
+    assert episode.observations[0].value == ">200"
+    assert episode.orders[0].route == "foo"
+    assert result.skipped["HL7 DG1 segments with an unmapped diagnosis type (DG1-6)"] == 1
+
+
+def test_a_message_that_cannot_be_read_joins_the_problem_of_the_stay_it_names() -> None:
+    unknown_event = adt("A99", T0 + H)
+    no_time = mdm("d1", T0 + 2 * H).replace(ts(T0 + 2 * H), "", 1)
+    result = read(adt("A01", T0), unknown_event, no_time, adt("A01", T0, visit="V2"))
+    assert [e.id for e in result.episodes] == ["V2"]
+    [problem] = result.problems
+    assert (problem.position, problem.episode_id) == ("message 1 (ADT^A01, line 1)", "V001")
+    assert problem.reason == (
+        "part of this visit cannot be read, so it is not checked;"
+        " message 2 (ADT^A99, line 5): unknown event ADT^A99;"
+        " message 3 (MDM^T02, line 9): MSH-7 message time is missing or not a valid TS value"
+    )
+
+
+def test_an_unreadable_message_without_a_visit_number_joins_its_patients_only_visit() -> None:
+    result_without_visit = "\r".join(
+        [msh("ORU^R01", T0 + H).replace(ts(T0 + H), "20250303X"), pid(), "OBX|1|NM|X||1"]
+    )
+    result = read(adt("A01", T0), result_without_visit)
+    assert result.episodes == []
+    [problem] = result.problems
+    assert problem.episode_id == "V001" and "message 2 (ORU^R01, line 5): MSH-7" in problem.reason
+
+
+def test_an_unreadable_message_of_a_merged_visit_joins_the_surviving_stay() -> None:
+    merge = "\r".join(
+        [msh("ADT^A42", T0 + H, "M1"), f"EVN|A42|{ts(T0 + H)}", pid(), pv1("V001"), "MRG|||||V0"]
+    )
+    old_number = adt("A99", T0 + 2 * H, visit="V0")
+    result = read(adt("A01", T0), merge, old_number)
+    assert result.episodes == []
+    assert [p.episode_id for p in result.problems] == ["V001"]
+
+
+def test_a_message_too_damaged_to_name_its_stay_is_a_problem_of_its_own() -> None:
+    cut_short = adt("A08", T0 + 2 * H)[:12]  # MSH cut: names nothing
+    result = read(adt("A01", T0), cut_short)
+    assert result.episode.id == "V001"  # the stay is read without it: which it was is unknown
+    assert [(p.position, p.episode_id) for p in result.problems] == [("message 2 (line 5)", None)]
+
+
+def test_a_visit_whose_every_message_cannot_be_read_is_one_problem_naming_it() -> None:
+    unknown = adt("A99", T0 + H, visit="V9")
+    no_time = mdm("d1", T0 + 2 * H, visit="V9").replace(ts(T0 + 2 * H), "", 1)
+    result = read(adt("A01", T0), unknown, no_time)
+    assert result.episode.id == "V001"
+    [problem] = result.problems
+    assert (problem.position, problem.episode_id) == ("message 2 (ADT^A99, line 5)", "V9")
+    assert problem.reason == (
+        "unknown event ADT^A99; message 3 (MDM^T02, line 9): MSH-7 message time is missing or"
+        " not a valid TS value"
+    )
+
+
+def test_a_cancelled_visit_with_an_unreadable_part_is_reported_not_counted() -> None:
+    # the unreadable message may be the one that admitted the patient again
+    result = read(adt("A01", T0), adt("A11", T0 + H), mdm("", T0 + 2 * H))
+    [problem] = result.problems
+    assert problem.episode_id == "V001" and "TXA-12" in problem.reason
+    assert result.skipped["HL7 visits whose admission was cancelled (A11)"] == 0
+
+
+def test_the_problem_of_a_stay_lists_each_reason_once_and_counts_past_five() -> None:
+    two_without_ids = _order("OMG^O19", ["ORC|NW", "ORC|NW"], T0 + H)
+    damaged = [_oru(T0 + n * H, f"LAB{n}", "X") for n in range(2, 9)]
+    result = read(adt("A01", T0), two_without_ids, *damaged)
+    [problem] = result.problems
+    assert problem.reason.count("an order has no placer or filler number") == 1
+    assert problem.reason.count("OBR-22 is not a valid date/time (TS)") == 4
+    assert problem.reason.endswith("; and 3 more")

@@ -21,6 +21,7 @@ from emrlint.model import Episode
 from emrlint.outcomes import Outcome, Status
 from emrlint.parsers.context import ParseContext
 from emrlint.parsers.hl7v2 import read_hl7v2
+from emrlint.parsers.problems import InputProblem
 from tests.builders import TZ
 from tests.conftest import REPO
 from tests.writers.test_hl7v2_writer import SITE
@@ -101,3 +102,51 @@ def test_one_interleaved_archive_of_all_examples_reads_as_the_separate_files() -
             [alone] = list(read_hl7v2(handle, path.name, context))
         assert isinstance(alone, Episode) and together[alone.id] == alone
     assert len(together) == len(NATIVE)
+
+
+FIRST_NOTE = "TXA|1|C0037|TX|20250210123000+0800|"  # EX-04's first progress note, on time
+
+
+@pytest.mark.parametrize(
+    "old, new, reason",
+    [
+        ("|TX|20250210123000+0800|", "|TX|20250210123X+0800|", "TXA-4 is not a valid date"),
+        ("|||first-progress-note|||", "||||||", "TXA-12 unique document number is missing"),
+        ("|C0037|", "|X999^其他文书|", "document type (TXA-2) maps to no record kind"),
+    ],
+    ids=["bad TXA-4 time", "no TXA-12", "unknown TXA-2"],
+)
+def test_a_damaged_document_makes_its_stay_one_problem_and_the_other_stays_are_checked(
+    tmp_path: Path, config: Config, rules: LoadedRules, old: str, new: str, reason: str
+) -> None:
+    """QA's case: the first progress note of EX-04 was written on time. With its MDM damaged,
+    the stay used to be checked without the note (BW-2010-22-01 FAILed falsely, beside a
+    problem for the message: two results for one stay) or with its time silently emptied. Now
+    the stay is one problem, at its first message and naming the damaged one, and the file's
+    other stays are checked as before."""
+    texts = [path.read_bytes().decode("utf-8") for path in _hl7_files()]
+    messages = [m for text in texts for m in text.split("\n") if m]  # segments end in CR
+    intact = tmp_path / "intact.hl7"
+    intact.write_bytes(("\n".join(messages) + "\n").encode("utf-8"))
+    [note] = [n for n, m in enumerate(messages) if FIRST_NOTE in m]
+    assert old in messages[note]
+    messages[note] = messages[note].replace(old, new, 1)
+    broken = tmp_path / "broken.hl7"
+    broken.write_bytes(("\n".join(messages) + "\n").encode("utf-8"))
+
+    before = list(check([str(intact)], config, rules, AS_OF))
+    after = list(check([str(broken)], config, rules, AS_OF))
+
+    statuses = _statuses(o for r in before if isinstance(r, EpisodeResult) for o in r.outcomes)
+    on_time = ("EX-04", "BW-2010-22-01-first-progress-note", "episode", "EX-04")
+    assert statuses[on_time] == Status.PASS
+    assert sorted(r.episode_id for r in after) == sorted(r.episode_id for r in before)
+    [problem] = [r for r in after if isinstance(r, InputProblem)]  # no EX-04 outcome at all
+    assert (problem.episode_id, problem.file) == ("EX-04", str(broken))
+    first = next(n for n, m in enumerate(messages) if "|EX-04|" in m)
+    assert problem.position.startswith(f"message {first + 1} (ADT^A01, line ")
+    assert f"message {note + 1} (MDM^T02, line " in problem.reason and reason in problem.reason
+    others = [r for r in after if isinstance(r, EpisodeResult)]
+    assert _statuses(o for r in others for o in r.outcomes) == {
+        key: status for key, status in statuses.items() if key[0] != "EX-04"
+    }

@@ -1,5 +1,6 @@
 """Mutated and truncated HL7 v2 streams: every case ends, in bounded time, with nothing but
-Episodes and InputProblems — never an exception, never an "internal error" problem."""
+Episodes and InputProblems — never an exception, never an "internal error" problem. Damaged
+archives of many stays give one result per stay."""
 
 from __future__ import annotations
 
@@ -12,7 +13,20 @@ from hypothesis import strategies as st
 from emrlint.model import Episode
 from emrlint.parsers.hl7v2 import ParsePath
 from emrlint.parsers.problems import InputProblem
-from tests.parsers.test_hl7v2_helpers import T0, adt, mdm, msh, pid, pv1, read_bytes, seg, ts
+from emrlint.writers.hl7v2 import episode_to_hl7v2
+from tests.parsers.test_hl7v2_helpers import (
+    T0,
+    adt,
+    mdm,
+    msh,
+    pid,
+    pv1,
+    read,
+    read_bytes,
+    seg,
+    ts,
+)
+from tests.strategies import episodes
 
 H = dt.timedelta(hours=1)
 SECONDS_PER_CASE = 2.0
@@ -122,3 +136,84 @@ def test_the_unmutated_base_stream_is_one_clean_episode() -> None:
     assert episode.transfers == []  # and so was the transfer
     assert [o.id for o in episode.observations] == ["F1-1", "F1-2"]
     assert episode.observations[1].value == "a\nb|c"
+
+
+# ---------------------------------------------------------------- damaged archives of many stays
+
+
+def _field(message: str, segment: str, position: int, value: str) -> str:
+    """`message` with field `position` of its first `segment` replaced (MSH-7 is 7)."""
+    segments = message.split("\r")
+    for n, text in enumerate(segments):
+        if text.startswith(segment + "|"):
+            fields = text.split("|")
+            index = position - 1 if segment == "MSH" else position
+            fields[index] = value
+            segments[n] = "|".join(fields)
+            break
+    return "\r".join(segments)
+
+
+# How a message is damaged, and whether its stay can still tell: a message cut inside its
+# header names no stay, so its stay is read without it (and it is reported on its own).
+DAMAGES = {
+    "message time": (lambda m: _field(m, "MSH", 7, "2024XX"), True),
+    "admission event time": (lambda m: _field(m, "EVN", 6, "2024-13"), True),
+    "document number": (lambda m: _field(m, "TXA", 12, ""), True),
+    "header cut": (lambda m: m[:12], False),
+}
+
+
+def _applies(damage: str, message: str) -> bool:
+    if damage == "admission event time":  # EVN-6 is read in ADT messages
+        return "|ADT^" in message.split("\r", 1)[0]
+    return damage != "document number" or "\rTXA|" in message
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.lists(episodes(), min_size=1, max_size=4), st.data())
+def test_a_damaged_archive_gives_exactly_one_result_per_stay(
+    batch: list[Episode], data: st.DataObject
+) -> None:
+    """Whatever is damaged, each stay gives one result: a damaged stay that can tell is one
+    problem naming it (never an episode checked without the damaged part), an intact one is
+    the episode it is alone; a message too damaged to name its stay is a problem of its own."""
+    stays: dict[str, list[str]] = {}
+    for n, episode in enumerate(batch):
+        text = episode_to_hl7v2(episode.model_copy(update={"id": f"V{n:02d}"}))
+        stays[f"V{n:02d}"] = [m for m in text.split("\n") if m]
+    keyed: list[tuple[float, str]] = []
+    damaged: set[str] = set()
+    touched: set[str] = set()
+    cut = 0
+    for visit, written in stays.items():
+        messages = list(written)
+        if data.draw(st.booleans(), label=f"damage {visit}"):
+            index = data.draw(st.integers(0, len(messages) - 1), label="message")
+            usable = [d for d in DAMAGES if _applies(d, messages[index])]
+            damage = data.draw(st.sampled_from(usable), label="damage")
+            change, tells = DAMAGES[damage]
+            messages[index] = change(messages[index])
+            touched.add(visit)
+            if tells:
+                damaged.add(visit)
+            else:
+                cut += 1
+        # interleaved with the other stays, each stay's messages in their own order
+        keys = data.draw(st.lists(st.floats(0, 1), min_size=len(messages), max_size=len(messages)))
+        keyed.extend(zip(sorted(keys), messages, strict=True))
+    result = read(*(message for _, message in sorted(keyed, key=lambda k: k[0])))
+
+    named = [e.id for e in result.episodes] + [
+        p.episode_id for p in result.problems if p.episode_id is not None
+    ]
+    assert sorted(named) == sorted(stays)  # one result per stay
+    assert {p.episode_id for p in result.problems if p.episode_id is not None} >= damaged
+    assert sum(p.episode_id is None for p in result.problems) == cut
+    for episode in result.episodes:
+        if episode.id not in touched:
+            assert episode == read(*stays[episode.id]).episode

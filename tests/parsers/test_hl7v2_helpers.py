@@ -89,6 +89,7 @@ def mdm(
     author: str = "D01^褚示例^^^^^住院医师^^^^^^^普外科",
     status: str = "AU",
     signers: str = "",
+    extra: tuple[str, ...] = (),
 ) -> str:
     txa = [""] * 22
     txa[0], txa[1], txa[2], txa[3] = "1", doc_type, "TX", ts(at)
@@ -101,6 +102,7 @@ def mdm(
             f"PV1|1|I|||||||||||||||||{visit}",
             "TXA|" + "|".join(txa),
             f"OBX|1|TX|{doc_type}^标题||{text}||||||F",
+            *extra,
         ]
     )
 

@@ -13,7 +13,9 @@ into episodes. `read_hl7v2` is the entry point the format detector calls.
     building.py   a visit -> its Episode, or the problem that stops one
 
 A message that cannot be used becomes an InputProblem naming the file, the message number and
-the reason; reading goes on with the next message. docs/hl7v2-mapping.md is the reference.
+the reason; reading goes on with the next message. A stay any part of which cannot be read —
+one of its messages, an item, a value — is one InputProblem listing every reason, never an
+episode checked without that part. docs/hl7v2-mapping.md is the reference.
 """
 
 from __future__ import annotations
@@ -32,8 +34,13 @@ from emrlint.parsers.hl7v2.er7 import (
     iter_lines,
     iter_raw_messages,
 )
-from emrlint.parsers.hl7v2.extract import NEEDED_SEGMENTS, extract_message, safe_code
-from emrlint.parsers.hl7v2.facts import MessageFacts, Reading, Skip
+from emrlint.parsers.hl7v2.extract import (
+    NEEDED_SEGMENTS,
+    address_of,
+    extract_message,
+    safe_code,
+)
+from emrlint.parsers.hl7v2.facts import Address, MessageFacts, Reading, Skip
 from emrlint.parsers.hl7v2.mapping import MappingError, load_mapping
 from emrlint.parsers.problems import InputProblem
 
@@ -46,7 +53,8 @@ _ZSEGMENTS = "HL7 Z-segments (not mapped, ignored)"
 def read_hl7v2(
     stream: BinaryIO, name: str, context: ParseContext
 ) -> Iterator[Episode | InputProblem]:
-    """Every episode of an HL7 v2 file, and a problem for each message it cannot use.
+    """Every episode of an HL7 v2 file, or for a stay part of which cannot be read the one
+    problem that lists every reason; and a problem for each unusable message of no stay.
 
     The lean tokenizer reads by default; `context.strict_hl7` has hl7apy parse and validate
     every message instead, and a message hl7apy rejects is reported and not used.
@@ -66,13 +74,14 @@ def read_hl7v2_with(
         return
     reading = Reading(mapping, context.vocabulary, context.tz, context.skipped)
     facts: list[MessageFacts] = []
+    unread: list[tuple[Address | None, InputProblem, int]] = []
     for raw in iter_raw_messages(iter_lines(stream)):
         result = read_message(raw, reading, name, path)
-        if isinstance(result, InputProblem):
-            yield result
+        if isinstance(result, InputProblem):  # kept for the stay it may belong to
+            unread.append((address_of(raw, reading), result, raw.number))
         elif result is not None:
             facts.append(result)
-    yield from assemble(facts, reading, name)
+    yield from assemble(facts, reading, name, unread)
 
 
 def read_message(

@@ -5,6 +5,10 @@ neither (a lab result with only PID) joins the one visit of its patient in the f
 whose stay holds its time. Patient merges (A40…) and visit-number changes (A42, A50) are
 applied before grouping. Within a visit, messages apply in MSH-7 order (stable for equal
 times). A visit whose admission was never seen is reported, not invented.
+
+A message that cannot be read at all is placed the same way by what it still says (its
+`Address`): it makes the visit it belongs to one problem (building.py). One that names no
+visit of the file stays a problem of its own.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from emrlint.model import Episode
-from emrlint.parsers.hl7v2.building import Visit, finish
-from emrlint.parsers.hl7v2.facts import MessageFacts, Reading, StayFacts
-from emrlint.parsers.problems import InputProblem
+from emrlint.parsers.hl7v2.building import Unreadable, Visit, finish, visit_problem
+from emrlint.parsers.hl7v2.facts import Address, MessageFacts, Reading, StayFacts
+from emrlint.parsers.problems import InputProblem, combine
 
 __all__ = ["assemble"]
 
@@ -25,9 +29,16 @@ _ADMITS = ("admit", "register")
 
 
 def assemble(
-    all_facts: Iterable[MessageFacts], reading: Reading, file: str
+    all_facts: Iterable[MessageFacts],
+    reading: Reading,
+    file: str,
+    unread: Iterable[tuple[Address | None, InputProblem, int]] = (),
 ) -> Iterator[Episode | InputProblem]:
-    """Every episode (or the problem that stops it) of one file, in first-message order."""
+    """Every episode (or the problem that stops it) of one file, in first-message order.
+    `unread` are the problems of the messages that could not be read, with what they still say
+    about their stay (None: nothing) and their message number: each joins the problem of the
+    visit it belongs to. Those of a visit none of whose messages can be read are that visit's
+    one problem; one that names no visit is a problem of its own. These come first."""
     facts = list(all_facts)
     patients = _aliases(f for f in facts if f.action == "merge_patient")
     visits = _aliases(f for f in facts if f.action == "merge_visit")
@@ -47,9 +58,28 @@ def assemble(
             orphans.append(item)
             continue
         groups.setdefault(key, Visit([])).facts.append(item)
+    alone: dict[tuple[Any, ...], list[InputProblem]] = {}
+    for address, problem, number in unread:
+        key = None if address is None else _key_of(address, patients, visits, reading)
+        target = groups.get(key) if key is not None else None
+        if key is None and address is not None and address.patient_id is not None:
+            patient = _follow(patients, address.patient_id)
+            target = _home_of(patient, address.time, groups, reading)
+        if target is not None:
+            reason = Unreadable(number, problem.position, problem.line or 0, problem.reason)
+            target.problems.append(reason)
+        elif key is not None and key[0] == "visit":  # named by the visit, like its others
+            named = InputProblem(
+                problem.file, problem.position, problem.reason, key[1], problem.line
+            )
+            alone.setdefault(key, []).append(named)
+        else:
+            alone.setdefault(key or ("message", number), []).append(problem)
+    for problems in alone.values():
+        yield combine(problems)
     for orphan in orphans:
-        target = _home_of(orphan, groups, reading)
-        if target is None:
+        home = _home_of(orphan.patient_id, orphan.time, groups, reading)
+        if home is None:
             yield InputProblem(
                 file,
                 orphan.position,
@@ -58,7 +88,7 @@ def assemble(
                 line=orphan.line,
             )
         else:
-            target.facts.append(orphan)
+            home.facts.append(orphan)
     for key, visit in sorted(groups.items(), key=lambda kv: min(f.number for f in kv[1].facts)):
         visit.facts = _without_resends(visit.facts, reading)
         visit.facts.sort(key=lambda f: f.time)
@@ -69,8 +99,22 @@ def assemble(
         except Exception as error:  # a reader bug must not end the run: report it, go on
             first = min(visit.facts, key=lambda f: f.number)
             reason = f"visit could not be assembled: internal error ({type(error).__name__})"
-            results = [InputProblem(file, first.position, reason, line=first.line)]
+            results = [visit_problem(file, first, None, reason, visit.problems)]
         yield from results
+
+
+def _key_of(
+    address: Address, patients: dict[str, str], visits: dict[str, str], reading: Reading
+) -> tuple[Any, ...] | None:
+    """The visit an unreadable message names, keyed as a readable one's would be: by its visit
+    number, else its patient and admit time; None when it names neither (a patient only)."""
+    visit = _follow(visits, address.visit)
+    if visit is not None:
+        return ("visit", visit)
+    if address.admit_key is not None:
+        patient = _follow(patients, address.patient_id)
+        return ("patient", patient, _instant(address.admit_key, reading.tz, False))
+    return None
 
 
 def _without_resends(facts: list[MessageFacts], reading: Reading) -> list[MessageFacts]:
@@ -130,12 +174,17 @@ def _instant(value: Any, tz: dt.tzinfo, end: bool) -> dt.datetime:
 
 
 def _home_of(
-    orphan: MessageFacts, groups: dict[tuple[Any, ...], Visit], reading: Reading
+    patient_id: str | None,
+    time: dt.datetime | None,
+    groups: dict[tuple[Any, ...], Visit],
+    reading: Reading,
 ) -> Visit | None:
     """The visit of the same patient: the only one, or the only one whose stay holds the time."""
-    mine = [v for v in groups.values() if any(f.patient_id == orphan.patient_id for f in v.facts)]
+    mine = [v for v in groups.values() if any(f.patient_id == patient_id for f in v.facts)]
     if len(mine) == 1:
         return mine[0]
+    if time is None:
+        return None
     holding = []
     for visit in mine:
         admits = [f.stay.admitted_at for f in visit.facts if f.stay and f.stay.admitted_at]
@@ -144,7 +193,7 @@ def _home_of(
             continue
         start = min(_instant(a, reading.tz, False) for a in admits)
         stop = max((_instant(e, reading.tz, True) for e in ends), default=None)
-        if start <= orphan.time and (stop is None or orphan.time <= stop):
+        if start <= time and (stop is None or time <= stop):
             holding.append(visit)
     return holding[0] if len(holding) == 1 else None
 
@@ -154,7 +203,7 @@ def _apply(visit: Visit, item: MessageFacts, reading: Reading) -> None:
         visit.patient_id = item.patient_id
     visit.patient.update(item.patient)
     for problem in item.problems:
-        visit.problems.append((item, problem))
+        visit.cannot_read(item, problem)
     if item.stay is not None:
         _apply_adt(visit, item, item.stay, reading)
     for assignment, what in item.care:
@@ -227,7 +276,7 @@ def _apply_adt(visit: Visit, item: MessageFacts, stay: StayFacts, reading: Readi
             "total_cost": stay.total_cost,
         }
         if visit.discharge["discharged_at"] is None:
-            visit.problems.append((item, "discharge without a time (PV1-45, EVN-6, EVN-2)"))
+            visit.cannot_read(item, "discharge without a time (PV1-45, EVN-6, EVN-2)")
     elif action == "cancel_discharge":
         if visit.discharge is None:
             skipped["HL7 cancellations with nothing to cancel"] += 1

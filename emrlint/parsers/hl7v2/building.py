@@ -1,9 +1,12 @@
 """One visit's state, and the episode built from it when the file ends.
 
 `Visit` is what `assembly.py` builds up, message by message, in time order; `finish` turns it
-into an Episode — or into the problem that stops one (no admission, no admission time) — after
-linking scheduled procedures to their orders, making ids unique, validating each item (an item
-the model refuses is reported and left out) and dropping references to absent items.
+into an Episode — or into the one problem that stops one — after linking scheduled procedures
+to their orders, making ids unique, validating each item and dropping references to absent
+items. A visit any part of which cannot be read (an item without its id, a value that is not
+its type, an item the model refuses, a message of the visit that cannot be read at all) is one
+InputProblem listing every reason, and no episode: checked without that part, a rule could
+report a false FAIL.
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ from emrlint.model import (
     Procedure,
 )
 from emrlint.parsers.hl7v2.facts import MessageFacts, Reading
-from emrlint.parsers.problems import InputProblem, describe_validation_error
+from emrlint.parsers.problems import InputProblem, combine, describe_validation_error
 
-__all__ = ["Visit", "finish"]
+__all__ = ["Unreadable", "Visit", "finish", "visit_problem"]
 
 _EVENT: TypeAdapter[Any] = TypeAdapter(Event)
 _ITEM_MODELS: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
@@ -62,6 +65,17 @@ _ID_PRIORITY = (
     "consultations",
     "events",
 )
+_NOT_CHECKED = "part of this visit cannot be read, so it is not checked"
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """One reason part of a visit cannot be read, and the message it is in."""
+
+    number: int
+    position: str
+    line: int
+    reason: str
 
 
 @dataclass
@@ -84,56 +98,78 @@ class Visit:
     conditions: list[dict[str, Any]] = field(default_factory=list)
     items: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     touched: dict[tuple[str, str], MessageFacts] = field(default_factory=dict)
-    problems: list[tuple[MessageFacts, str]] = field(default_factory=list)
+    problems: list[Unreadable] = field(default_factory=list)
     overrides: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     episode: dict[str, Any] = field(default_factory=dict)  # ZFP and the Z episode lists
+
+    def cannot_read(self, item: MessageFacts, reason: str) -> None:
+        self.problems.append(Unreadable(item.number, item.position, item.line, reason))
 
 
 def finish(
     key: tuple[Any, ...], visit: Visit, reading: Reading, file: str
 ) -> Iterator[Episode | InputProblem]:
-    """The visit's item problems, then its episode — or why there is none: a problem when
-    its admission was never seen, a count when it was cancelled or is not an inpatient stay."""
+    """The visit's episode — or the one problem that says why there is none: its admission
+    was never seen or has no time, or part of it cannot be read (every reason is listed).
+    A visit whose admission was cancelled, or that is not an inpatient stay, is counted, not
+    reported, unless part of it cannot be read."""
     first = min(visit.facts, key=lambda f: f.number)
     episode_id = key[1] if key[0] == "visit" else None
-    for item, reason in visit.problems:
-        yield InputProblem(file, item.position, reason, episode_id, item.line)
+    stay_reason = None
     if not visit.admitted:
         classes = {f.patient_class for f in visit.facts if f.patient_class is not None}
-        if visit.cancelled:
+        not_inpatient = visit.outpatient or bool(
+            classes and not classes & reading.mapping.inpatient_classes
+        )
+        if not visit.problems and visit.cancelled:
             reading.skipped["HL7 visits whose admission was cancelled (A11)"] += 1
-        elif visit.outpatient or (classes and not classes & reading.mapping.inpatient_classes):
+            return
+        if not visit.problems and not_inpatient:
             reading.skipped["HL7 visits that are not inpatient stays (PV1-2)"] += 1
-        else:
+            return
+        if not visit.cancelled and not not_inpatient:
             count = len(visit.facts)
-            yield InputProblem(
-                file,
-                first.position,
+            stay_reason = (
                 f"{count} message{'s' if count > 1 else ''} for this visit, but its admission"
-                " (A01, or A04/A06 with an inpatient PV1-2) was never seen; no episode is made",
-                episode_id,
-                first.line,
+                " (A01, or A04/A06 with an inpatient PV1-2) was never seen; no episode is made"
             )
+        yield visit_problem(file, first, episode_id, stay_reason, visit.problems)
         return
     if episode_id is None:
         admitted = visit.stay.get("admitted_at")
         stamp = admitted.isoformat() if admitted is not None else "unknown"
         episode_id = f"{visit.patient_id}@{stamp}"
-    yield from _build(episode_id, visit, reading, file, first)
+    yield _build(episode_id, visit, reading, file, first)
+
+
+def visit_problem(
+    file: str,
+    first: MessageFacts,
+    episode_id: str | None,
+    stay_reason: str | None,
+    parts: list[Unreadable],
+) -> InputProblem:
+    """One problem for the visit, at its first message: why there is no episode (`stay_reason`,
+    else that part of it cannot be read), then every unreadable part after its message."""
+    lead = InputProblem(file, first.position, stay_reason or _NOT_CHECKED, episode_id, first.line)
+    found = [lead]
+    for part in sorted(dict.fromkeys(parts), key=lambda p: p.number):  # each reason once
+        found.append(InputProblem(file, part.position, part.reason, episode_id, part.line))
+    return combine(found, limit=6)
 
 
 def _build(
     episode_id: str, visit: Visit, reading: Reading, file: str, first: MessageFacts
-) -> Iterator[Episode | InputProblem]:
+) -> Episode | InputProblem:
+    stay_reason = None
     if visit.stay.get("admitted_at") is None:
-        reason = "the admission has no time (PV1-44, EVN-6 and EVN-2 are empty); no episode"
-        yield InputProblem(file, first.position, reason, episode_id, first.line)
-        return
+        stay_reason = "the admission has no time (PV1-44, EVN-6 and EVN-2 are empty); no episode"
     _link_scheduled_procedures(visit.items)
     _apply_overrides(visit)
     _make_ids_unique(visit)
     context = {"tz": reading.tz}
     built: dict[str, list[Any]] = {}
+    refused: list[Unreadable] = []
     for list_name, entries in visit.items.items():
         built[list_name] = []
         for item_id, fields in entries.items():
@@ -145,10 +181,12 @@ def _build(
                     model = validator.model_validate(fields, context=context)
             except ValidationError as error:
                 where = visit.touched[(list_name, item_id)]
-                reason = f"{list_name} item left out: {describe_validation_error(error)}"
-                yield InputProblem(file, where.position, reason, episode_id, where.line)
+                reason = f"{list_name} item cannot be read: {describe_validation_error(error)}"
+                refused.append(Unreadable(where.number, where.position, where.line, reason))
                 continue
             built[list_name].append(model)
+    if stay_reason is not None or visit.problems or refused:
+        return visit_problem(file, first, episode_id, stay_reason, [*visit.problems, *refused])
     _drop_dangling_references(built, reading)
     data: dict[str, Any] = {
         "id": episode_id,
@@ -163,11 +201,10 @@ def _build(
         data.update({k: v for k, v in visit.discharge.items() if v is not None})
     _apply_episode(data, visit.episode)
     try:
-        yield Episode.model_validate(data, context=context)
+        return Episode.model_validate(data, context=context)
     except ValidationError as error:
-        yield InputProblem(
-            file, first.position, describe_validation_error(error), episode_id, first.line
-        )
+        reason = describe_validation_error(error)
+        return InputProblem(file, first.position, reason, episode_id, first.line)
 
 
 def _link_scheduled_procedures(items: dict[str, dict[str, dict[str, Any]]]) -> None:

@@ -13,8 +13,22 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from emrlint.parsers.hl7v2.er7 import SegmentView
-from emrlint.parsers.hl7v2.facts import MessageFacts, Reading, Skip, StayFacts, join_name
+from emrlint.parsers.hl7v2.er7 import (
+    Delimiters,
+    Er7Segment,
+    RawMessage,
+    SegmentView,
+    TimestampError,
+    parse_timestamp,
+)
+from emrlint.parsers.hl7v2.facts import (
+    Address,
+    MessageFacts,
+    Reading,
+    Skip,
+    StayFacts,
+    join_name,
+)
 from emrlint.parsers.hl7v2.items import (
     number_of,
     read_administrations,
@@ -27,7 +41,7 @@ from emrlint.parsers.hl7v2.items import (
 from emrlint.parsers.hl7v2.results import read_results
 from emrlint.parsers.hl7v2.zitems import read_zsegments
 
-__all__ = ["NEEDED_SEGMENTS", "extract_message"]
+__all__ = ["NEEDED_SEGMENTS", "address_of", "extract_message"]
 
 # Segments any extractor reads; the tokenizer may drop the others unsplit.
 NEEDED_SEGMENTS = frozenset(
@@ -56,6 +70,7 @@ NEEDED_SEGMENTS = frozenset(
     }
 )
 _CODE = re.compile(r"^[A-Z0-9_]{1,7}$")
+_STANDARD = Delimiters("|", "^", "~", "\\", "&")
 
 
 def safe_code(text: str | None) -> str:
@@ -85,6 +100,7 @@ def extract_message(
         raise Skip("", count=f"HL7 {safe_code(code)} messages (not used)")
     sub_action = _sub_action(reading, action, event, label)
     time = reading.time(msh, 7)
+    reading.unreadable.clear()
     if time is None:
         raise Skip("MSH-7 message time is missing or not a valid TS value")
     if not isinstance(time, dt.datetime):
@@ -115,7 +131,54 @@ def extract_message(
     else:
         read_administrations(facts, segments, reading)
     read_zsegments(facts, segments, reading)
+    for reason in reading.unreadable:  # a field read twice is named once
+        if reason not in facts.problems:
+            facts.problems.append(reason)
+    reading.unreadable.clear()
     return facts
+
+
+def address_of(raw: RawMessage, reading: Reading) -> Address | None:
+    """Where a message that cannot be read belongs, so that its stay is not checked without it:
+    its PV1-19, PID-3 and PV1-44 (and MSH-7), read as far as the tokenizer gets — with its own
+    delimiters, else the standard ones, and its character set with undecodable bytes replaced.
+    None when it names neither a visit nor a patient (a header cut short, a stray segment)."""
+    try:
+        header = raw.lines[0].decode("ascii", "replace")
+        try:
+            delimiters = Delimiters.from_msh(header) if raw.has_header else _STANDARD
+        except ValueError:
+            delimiters = _STANDARD
+        msh = Er7Segment(header, delimiters) if raw.has_header else None
+        declared = msh.value(18) if msh is not None else None
+        codec = (reading.mapping.code("charsets", declared) if declared else None) or "utf-8"
+        first: dict[str, Er7Segment] = {}
+        for line in raw.lines:
+            name = line[:3]
+            if name in (b"PID", b"PV1") and name.decode() not in first:
+                first[name.decode()] = Er7Segment(line.decode(codec, "replace"), delimiters)
+        pid, pv1 = first.get("PID"), first.get("PV1")
+        patient = (_patient_id(pid, 3, reading) or pid.value(2)) if pid is not None else None
+        visit = pv1.value(19) if pv1 is not None else None
+        admit_key = _quiet_time(pv1, 44, reading) if pv1 is not None and visit is None else None
+        time = _quiet_time(msh, 7, reading) if msh is not None else None
+        if time is not None and not isinstance(time, dt.datetime):
+            time = dt.datetime.combine(time, dt.time(), tzinfo=reading.tz)
+    except Exception:  # a message this damaged names no stay
+        return None
+    if visit is None and patient is None:
+        return None
+    return Address(visit, patient, admit_key, time)
+
+
+def _quiet_time(
+    segment: SegmentView, field_no: int, reading: Reading
+) -> dt.datetime | dt.date | None:
+    text = segment.value(field_no)
+    try:
+        return parse_timestamp(text, reading.tz) if text is not None else None
+    except TimestampError:
+        return None
 
 
 def _sub_action(reading: Reading, action: str, event: str | None, label: str) -> str:
@@ -189,7 +252,8 @@ def _read_visit(facts: MessageFacts, pv1: SegmentView | None, reading: Reading) 
         return
     facts.visit = pv1.value(19)
     facts.patient_class = pv1.value(2)
-    facts.admit_key = reading.time(pv1, 44)
+    if facts.visit is None:  # the admit time groups only a message without a visit number
+        facts.admit_key = reading.time(pv1, 44)
 
 
 def _read_stay(msh: SegmentView, first: dict[str, SegmentView], reading: Reading) -> StayFacts:
@@ -220,7 +284,7 @@ def _read_stay(msh: SegmentView, first: dict[str, SegmentView], reading: Reading
     cost = pv1.value(47)
     stay.total_cost = number_of(cost)
     if cost is not None and stay.total_cost is None:
-        reading.skipped["HL7 PV1-47 total charges that are not a number (left empty)"] += 1
+        reading.unreadable.append("PV1-47 total charges is not a number")
     return stay
 
 

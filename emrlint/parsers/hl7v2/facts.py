@@ -17,7 +17,7 @@ from emrlint.model.vocabulary import Vocabulary
 from emrlint.parsers.hl7v2.er7 import SegmentView, TimestampError, parse_timestamp
 from emrlint.parsers.hl7v2.mapping import Hl7Mapping
 
-__all__ = ["MessageFacts", "Reading", "Skip", "StayFacts"]
+__all__ = ["Address", "MessageFacts", "Reading", "Skip", "StayFacts"]
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -74,7 +74,9 @@ class MessageFacts:
     care: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     items: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     removed: list[tuple[str, str]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # item-level: the rest still counts
+    # what of the message cannot be read (an item without its id, a value that is not its
+    # type): each makes the message's stay one InputProblem instead of an episode
+    problems: list[str] = field(default_factory=list)
     # emrlint Z-segments (zitems.py): item fields that win at the end, and the episode's own
     overrides: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     episode: dict[str, Any] | None = None
@@ -84,15 +86,28 @@ class MessageFacts:
         return f"message {self.number} ({self.label}, line {self.line})"
 
 
+@dataclass(frozen=True, slots=True)
+class Address:
+    """What a message that cannot be read still says about its stay, to find that stay by:
+    PV1-19, PID-3 and PV1-44 as the tokenizer finds them, and its MSH-7 time."""
+
+    visit: str | None
+    patient_id: str | None
+    admit_key: dt.datetime | dt.date | None
+    time: dt.datetime | None
+
+
 @dataclass
 class Reading:
-    """Everything an extractor needs besides the segments; counts what it ignores."""
+    """Everything an extractor needs besides the segments; counts what it ignores, and
+    collects in `unreadable` the values of the message being read that are not their type."""
 
     mapping: Hl7Mapping
     vocabulary: Vocabulary
     tz: dt.tzinfo
     skipped: Counter[str]
     _kinds: dict[tuple[str | None, str | None], str | None] = field(default_factory=dict)
+    unreadable: list[str] = field(default_factory=list)
 
     def time(
         self,
@@ -101,7 +116,9 @@ class Reading:
         component: int = 1,
         repetition: int = 0,
     ) -> dt.datetime | dt.date | None:
-        """A TS field as a time point; an invalid value is counted and read as empty."""
+        """A TS field as a time point. A value that is not a valid TS reads as empty and is
+        noted in `unreadable` (by its position, never its value): the message's stay cannot be
+        read whole."""
         if segment is None:
             return None
         text = segment.value(field_no, component, repetition=repetition)
@@ -110,7 +127,8 @@ class Reading:
         try:
             return parse_timestamp(text, self.tz)
         except TimestampError:
-            self.skipped["HL7 date/time values that are not valid TS (left empty)"] += 1
+            where = f"{segment.name}-{field_no}" + (f".{component}" if component != 1 else "")
+            self.unreadable.append(f"{where} is not a valid date/time (TS)")
             return None
 
     def clinician(

@@ -3,7 +3,8 @@ documents (TXA + OBX), orders (ORC + OBR/RXO/RXE/RXR/TQ1), SIU scheduled procedu
 (SCH/AIS/AIP) and RAS administrations (RXA). Results and assessments are in `results.py`.
 
 Each reader takes the message's segments in order and the shared `Reading`; it records an
-item it cannot identify as a problem of the message and goes on with the next item.
+item it cannot identify as a problem of the message (which makes the message's stay a problem,
+see building.py) and goes on with the next item.
 """
 
 from __future__ import annotations
@@ -208,15 +209,14 @@ def _read_order(facts: MessageFacts, group: list[SegmentView], r: Reading) -> No
     for segment, field_no, start_c, end_c, pattern_c in timing:
         if segment is None:
             continue
-        if segment is tq1:
-            start, stop = r.time(tq1, 7), r.time(tq1, 8)
-        else:
-            start, stop = r.time(segment, field_no, start_c), r.time(segment, field_no, end_c)
-        pattern = segment.value(field_no, pattern_c)
+        # a time is read only where it is used: not from a later source once one has given it
         if "start" not in fields:
+            start = r.time(tq1, 7) if segment is tq1 else r.time(segment, field_no, start_c)
             put(fields, "start", start)
         if "stop" not in fields:
+            stop = r.time(tq1, 8) if segment is tq1 else r.time(segment, field_no, end_c)
             put(fields, "stop", stop)
+        pattern = segment.value(field_no, pattern_c)
         if pattern and "duration" not in fields:
             fields["duration"] = "one_off" if pattern in mapping.one_off_patterns else "long_term"
     put(fields, "ordered_at", r.time(orc, 9))
@@ -271,8 +271,7 @@ def read_schedule(facts: MessageFacts, segments: Sequence[SegmentView], r: Readi
         put(fields, "name", ais.value(3, 2))
         put(fields, "level", mapping.code("procedure_levels", code))
         put(fields, "is_invasive", mapping.code("procedure_invasive", code))
-        if r.time(ais, 4) is not None:
-            fields["start"] = r.time(ais, 4)
+        put(fields, "start", r.time(ais, 4))
     assistants = []
     for aip in (s for s in segments if s.name == "AIP"):
         resource = aip.value(4) or aip.value(4, 2)

@@ -19,6 +19,13 @@ __all__ = ["read_zsegments"]
 
 _NEW_ITEMS = ("events", "consultations", "administrations")
 _EPISODE_LISTS = ("transfers", "condition_levels", "care_team")
+_TYPES = {
+    "ts": "date/time (TS)",
+    "bool": "flag (Y or N)",
+    "int": "whole number",
+    "num": "number",
+    "json": "JSON value",
+}
 
 
 def read_zsegments(facts: MessageFacts, segments: Sequence[SegmentView], r: Reading) -> None:
@@ -28,8 +35,8 @@ def read_zsegments(facts: MessageFacts, segments: Sequence[SegmentView], r: Read
     if not found:
         return
 
-    def bad(kind: str) -> None:
-        r.skipped[f"HL7 emrlint Z-segment values that are not valid {kind} (left empty)"] += 1
+    def bad(where: str, kind: str) -> None:
+        facts.problems.append(f"{where} is not a valid {_TYPES[kind]}")
 
     signatures: dict[str, list[dict[str, Any]]] = {}
     episode: dict[str, Any] = {}

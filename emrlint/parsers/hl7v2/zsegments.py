@@ -180,19 +180,22 @@ def encode(spec: ZSpec, values: Mapping[str, Any] | Any) -> str:
 
 
 def decode(
-    spec: ZSpec, segment: SegmentView, tz: dt.tzinfo, bad: Callable[[str], None]
+    spec: ZSpec, segment: SegmentView, tz: dt.tzinfo, bad: Callable[[str, str], None]
 ) -> dict[str, Any]:
-    """Every field of the spec, None where the segment leaves it empty; `bad(what)` is told of
-    a value that cannot be read (it is left empty)."""
+    """Every field of the spec, None where the segment leaves it empty; `bad(where, type)` is
+    told of a value that cannot be read as its type (`ZFP-4 (rescue_count)`, `int`), which
+    reads as empty."""
     found: dict[str, Any] = {}
     for position, (name, kind) in enumerate(spec.fields, start=1):
-        found[name] = _read(segment, position, kind, tz, bad)
+        try:
+            found[name] = _read(segment, position, kind, tz)
+        except (TimestampError, KeyError, ValueError):
+            bad(f"{spec.name}-{position} ({name})", kind)
+            found[name] = None
     return found
 
 
-def _read(
-    segment: SegmentView, n: int, kind: str, tz: dt.tzinfo, bad: Callable[[str], None]
-) -> Any:
+def _read(segment: SegmentView, n: int, kind: str, tz: dt.tzinfo) -> Any:
     if kind == "person":
         return _read_person(segment.components(n))
     if kind == "persons":
@@ -204,23 +207,19 @@ def _read(
     text = segment.value(n) if kind in ("ts", "bool", "int", "num") else _whole(segment, n)
     if text is None:
         return None
-    try:
-        if kind == "ts":
-            return parse_timestamp(text, tz)
-        if kind == "bool":
-            return {"Y": True, "N": False}[text]
-        if kind == "int":
-            return int(text)
-        if kind == "num":
-            number = float(text)
-            if not math.isfinite(number):  # NaN and infinity are no model values
-                raise ValueError(text)
-            return number
-        if kind == "json":
-            return json.loads(text)
-    except (TimestampError, KeyError, ValueError):
-        bad(kind)
-        return None
+    if kind == "ts":
+        return parse_timestamp(text, tz)
+    if kind == "bool":
+        return {"Y": True, "N": False}[text]
+    if kind == "int":
+        return int(text)
+    if kind == "num":
+        number = float(text)
+        if not math.isfinite(number):  # NaN and infinity are no model values
+            raise ValueError(text)
+        return number
+    if kind == "json":
+        return json.loads(text)
     return text
 
 
