@@ -225,14 +225,18 @@ def _is_fhir_stay_lines(file: str, context: ParseContext, input_format: InputFor
 
 
 def _format_of(file: str, input_format: InputFormat) -> InputFormat | None:
-    """The format `read_paths` would read this file as; None for stdin, a folder, or a file
-    that cannot be opened (the reading in the parent reports it)."""
+    """The format `read_paths` would read this file as, as far as reading it line by line
+    goes (a JSON document is only guessed from its first bytes: it is read in the parent
+    anyway); None for stdin, a folder, or a file that cannot be opened (the reading in the
+    parent reports it)."""
     if file == "-" or Path(file).is_dir():
         return None
     if input_format != InputFormat.auto:
         return input_format
     try:
-        return sniff_file(file)  # the decision read_paths makes
+        # the decision read_paths makes about reading line by line; a JSON document is read
+        # in the parent whatever it holds, so it need not be parsed here
+        return sniff_file(file, whole_documents=False)
     except OSError:
         return None
 

@@ -67,8 +67,10 @@ def detect_format(head: bytes, name: str) -> InputFormat:
     return InputFormat.native
 
 
-def sniff(stream: BinaryIO, name: str) -> Sniffed:
-    """Decide how to read `stream` (named `name`, whose suffix only breaks ties)."""
+def sniff(stream: BinaryIO, name: str, whole_documents: bool = True) -> Sniffed:
+    """Decide how to read `stream` (named `name`, whose suffix only breaks ties).
+    `whole_documents` False: a JSON document is judged by its first bytes instead of being
+    parsed, for a caller that only needs to know whether the input is read line by line."""
     first = stream.readline(MAX_RECORD_BYTES + 1)
     text = first.removeprefix(_BOM)
     if text.startswith(_WIDE_BOMS):
@@ -85,14 +87,16 @@ def sniff(stream: BinaryIO, name: str) -> Sniffed:
         return Sniffed(InputFormat.native, _replay(first, stream))
     if name.lower().endswith(_LINE_NAMES):  # NDJSON whose first line is broken
         return Sniffed(detect_format(first[:4096], name), _replay(first, stream))
+    if not whole_documents:
+        return Sniffed(detect_format(first[:4096], name), _replay(first, stream))
     content = first + stream.read(MAX_RECORD_BYTES + 1 - len(first))
     return Sniffed(_document_format(content, name), _replay(content, stream))
 
 
-def sniff_file(path: str) -> InputFormat | None:
+def sniff_file(path: str, whole_documents: bool = True) -> InputFormat | None:
     """`sniff` for a file on disk; None when it cannot be read as any format."""
     with open(path, "rb") as handle:
-        return sniff(handle, path).format
+        return sniff(handle, path, whole_documents).format
 
 
 _WIDE_TEXT = "the file is UTF-16 or UTF-32 text; emrlint reads UTF-8: convert it (e.g. iconv)"
