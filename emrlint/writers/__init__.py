@@ -1,2 +1,2 @@
-"""Writers: episodes out to other formats (FHIR R4 bundles, HL7 v2 messages), so that sample
-inputs can be produced from native examples and round trips can be tested."""
+"""Writers: episodes out to other formats (FHIR R4 bundles, HL7 v2 messages, native JSON), so
+that sample inputs can be produced from native examples and round trips can be tested."""
