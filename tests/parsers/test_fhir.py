@@ -634,3 +634,14 @@ def test_a_value_the_model_refuses_is_reported_at_its_resource() -> None:
     assert isinstance(problem, InputProblem)
     assert problem.position == "entry [2] Procedure/pr1"
     assert problem.reason.startswith("procedures.0.level:") and problem.episode_id == "e1"
+
+
+@pytest.mark.parametrize("bogus", ["2024-13-45", None])
+def test_strict_validation_reports_a_contained_resource_of_no_type_instead_of_crashing(
+    bogus: object,
+) -> None:
+    """fhir.resources raises KeyError or TypeError, not a ValidationError, for these."""
+    item = procedure(contained=[{"resourceType": bogus, "id": "c1"}])
+    results, _ = run(bundle(patient(), encounter(), item), strict_fhir=True)
+    problems = [r for r in results if isinstance(r, InputProblem)]
+    assert problems and "not a valid resource" in problems[0].reason

@@ -40,6 +40,12 @@ def validate(resources: Iterable[Resource], version: str) -> dict[int, str]:
         except ValidationError as error:
             failures[resource.order] = f"FHIR {label} validation: {_describe(error)}"
             continue
+        except (KeyError, TypeError, ValueError) as error:
+            # fhir.resources looks a contained resource's resourceType up without checking it
+            # ("2024-13-45", null): its KeyError or TypeError means an invalid resource
+            reason = f"FHIR {label} validation: not a valid resource ({type(error).__name__})"
+            failures[resource.order] = reason
+            continue
         if resource.is_read:
             resource.data = validated.model_dump(mode="json", by_alias=True, exclude_none=True)
     return failures
