@@ -13,14 +13,14 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from emrlint.errors import UsageError
 from emrlint.model import Episode
 from emrlint.parsers.context import ParseContext
-from emrlint.parsers.native import bounded_lines, read_json_stream, read_jsonl
+from emrlint.parsers.native import bounded_lines, read_json_stream, read_json_value, read_jsonl
 from emrlint.parsers.problems import InputProblem
-from emrlint.parsers.sniff import InputFormat, detect_format, sniff, sniff_file
+from emrlint.parsers.sniff import NOT_PARSED, InputFormat, detect_format, sniff, sniff_file
 
 __all__ = [
     "InputFormat",
@@ -148,6 +148,17 @@ def read_input(
         yield from _read_stream(handle, file, context, input_format)
 
 
+def _read_document(
+    document: Any, fmt: InputFormat, name: str, context: ParseContext
+) -> Iterator[Episode | InputProblem]:
+    if fmt == InputFormat.fhir:
+        from emrlint.parsers.fhir import read_fhir_value
+
+        yield from read_fhir_value(document, name, context)
+    else:
+        yield from read_json_value(document, name, context.tz)
+
+
 def _read_stream(
     stream: BinaryIO, name: str, context: ParseContext, input_format: InputFormat
 ) -> Iterator[Episode | InputProblem]:
@@ -159,6 +170,10 @@ def _read_stream(
             yield InputProblem(name, "whole file", sniffed.problem or "cannot be read")
             return
         fmt, stream = sniffed.format, sniffed.stream
+        if sniffed.document is not NOT_PARSED:  # parsed to decide: read it, do not parse again
+            log.debug("reading %s as a %s document", name, fmt.value)
+            yield from _read_document(sniffed.document, fmt, name, context)
+            return
     log.debug("reading %s as %s", name, fmt.value)
     if fmt == InputFormat.jsonl:
         yield from read_jsonl(bounded_lines(stream), name, tz)

@@ -63,6 +63,11 @@ def read_json_document(content: bytes, file: str, tz: dt.tzinfo) -> Iterator[Par
         reason = f"invalid JSON (column {column}): {error.msg}"
         yield InputProblem(file, f"line {line}", reason, line=line)
         return
+    yield from read_json_value(data, file, tz)
+
+
+def read_json_value(data: Any, file: str, tz: dt.tzinfo) -> Iterator[ParseResult]:
+    """A whole-file JSON value already parsed: one episode object or an array of them."""
     if isinstance(data, list):
         for index, item in enumerate(data):
             yield _episode_or_problem(item, tz, file, f"item [{index}]", None)

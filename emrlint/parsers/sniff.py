@@ -24,7 +24,7 @@ import orjson
 
 from emrlint.parsers.native import MAX_RECORD_BYTES
 
-__all__ = ["InputFormat", "Sniffed", "detect_format", "sniff", "sniff_file"]
+__all__ = ["NOT_PARSED", "InputFormat", "Sniffed", "detect_format", "sniff", "sniff_file"]
 
 
 class InputFormat(StrEnum):
@@ -41,14 +41,19 @@ _HL7_STARTS = (b"MSH|", b"FHS|", b"BHS|", b"\x0bMSH|")
 _LINE_NAMES = (".jsonl", ".ndjson")
 
 
+NOT_PARSED = object()  # Sniffed.document when sniffing did not parse a whole document
+
+
 @dataclass(frozen=True)
 class Sniffed:
     """The format to read (None: the input cannot be read at all, `problem` says why) and the
-    stream to read it from, which replays what was read to decide."""
+    stream to read it from, which replays what was read to decide. A JSON document that had
+    to be parsed to decide comes along as `document`, so it is not parsed twice."""
 
     format: InputFormat | None
     stream: BinaryIO
     problem: str | None = None
+    document: Any = NOT_PARSED
 
 
 def detect_format(head: bytes, name: str) -> InputFormat:
@@ -90,7 +95,12 @@ def sniff(stream: BinaryIO, name: str, whole_documents: bool = True) -> Sniffed:
     if not whole_documents:
         return Sniffed(detect_format(first[:4096], name), _replay(first, stream))
     content = first + stream.read(MAX_RECORD_BYTES + 1 - len(first))
-    return Sniffed(_document_format(content, name), _replay(content, stream))
+    document = _parsed(content)
+    if document is NOT_PARSED:  # too large, or not JSON: the right reader reports what is wrong
+        return Sniffed(detect_format(content[:4096], name), _replay(content, stream))
+    is_fhir = isinstance(document, dict) and "resourceType" in document
+    fmt = InputFormat.fhir if is_fhir else InputFormat.native
+    return Sniffed(fmt, _replay(content, stream), document=document)
 
 
 def sniff_file(path: str, whole_documents: bool = True) -> InputFormat | None:
@@ -123,18 +133,14 @@ def _more_follows(stream: BinaryIO) -> bool:
     return bool(ahead.strip()) or len(ahead) >= 4096
 
 
-def _document_format(content: bytes, name: str) -> InputFormat:
-    """One JSON document: FHIR when its top level is a FHIR resource. Content that does not
-    parse goes by the first bytes, so the right reader reports what is wrong with it."""
+def _parsed(content: bytes) -> Any:
+    """One JSON document's value, or NOT_PARSED when it is over the record limit or not JSON."""
     if len(content) > MAX_RECORD_BYTES:
-        return detect_format(content[:4096], name)
+        return NOT_PARSED
     try:
-        value = orjson.loads(content.removeprefix(_BOM))
+        return orjson.loads(content.removeprefix(_BOM))
     except orjson.JSONDecodeError:
-        return detect_format(content[:4096], name)
-    if isinstance(value, dict) and "resourceType" in value:
-        return InputFormat.fhir
-    return InputFormat.native
+        return NOT_PARSED
 
 
 class _Replay(io.RawIOBase):

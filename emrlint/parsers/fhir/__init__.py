@@ -21,7 +21,14 @@ from emrlint.parsers.fhir.reader import (
     read_fhir,
     read_fhir_bulk,
     read_fhir_lines,
+    read_fhir_value,
     reads_stays_per_line,
 )
 
-__all__ = ["read_fhir", "read_fhir_bulk", "read_fhir_lines", "reads_stays_per_line"]
+__all__ = [
+    "read_fhir",
+    "read_fhir_bulk",
+    "read_fhir_lines",
+    "read_fhir_value",
+    "reads_stays_per_line",
+]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from emrlint.model import Episode
 from emrlint.parsers.context import ParseContext
@@ -32,7 +32,13 @@ from emrlint.parsers.fhir.tables import load_tables
 from emrlint.parsers.native import OversizedLine, bounded_lines
 from emrlint.parsers.problems import InputProblem, combine
 
-__all__ = ["read_fhir", "read_fhir_bulk", "read_fhir_lines", "reads_stays_per_line"]
+__all__ = [
+    "read_fhir",
+    "read_fhir_bulk",
+    "read_fhir_lines",
+    "read_fhir_value",
+    "reads_stays_per_line",
+]
 
 
 def read_fhir(
@@ -49,6 +55,17 @@ def read_fhir(
             yield from _episodes(line, context)
         return
     collection = collect_stream(stream, name, is_ndjson, keep_unread=context.strict_fhir)
+    yield from _episodes(collection, context)
+
+
+def read_fhir_value(
+    document: Any, name: str, context: ParseContext
+) -> Iterator[Episode | InputProblem]:
+    """One FHIR JSON document already parsed (format detection parsed it), read as
+    `read_fhir` reads that document."""
+    load_tables(context.mapping("fhir"))
+    collection = Collection(name, keep_unread=context.strict_fhir)
+    collection.add(document, "", None)
     yield from _episodes(collection, context)
 
 
